@@ -1,0 +1,106 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { DatabaseUnavailableError } from "./db/errors";
+import { ApiError, problem } from "./errors";
+import { authRateLimit, requestContext, requireBodyType, securityHeaders } from "./middleware";
+import { authRoutes } from "./routes/auth";
+import { meRoutes } from "./routes/me";
+import { mountDocs, systemRoutes } from "./routes/system";
+import { userRoutes } from "./routes/users";
+import type { AppEnv, Services } from "./services";
+import { StoreUnavailableError } from "./store/store";
+
+/** Builds the whole HTTP app from its services. Never reads the environment, never opens a connection. */
+export function createApp(services: Services) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use(requestContext(services));
+  app.use(securityHeaders());
+  app.use(
+    cors({
+      origin: (origin) => (services.config.corsOrigins.includes(origin) ? origin : null),
+      allowMethods: ["GET", "POST", "PATCH", "DELETE"],
+      allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "WWW-Authenticate"],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: services.config.maxBodyBytes,
+      onError: () => {
+        throw new ApiError(413, "payload_too_large", `The body is over ${services.config.maxBodyBytes} bytes.`);
+      },
+    }),
+  );
+  app.use(requireBodyType());
+  app.use("/auth/*", authRateLimit);
+
+  // Order matters: /users/me must be matched before /users/{id}.
+  app.route("/", systemRoutes);
+  app.route("/", authRoutes);
+  app.route("/", meRoutes);
+  app.route("/", userRoutes);
+  mountDocs(app);
+
+  const allowedMethods = methodsByPath(app);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length > 0) {
+      c.header("Allow", allowed.join(", "));
+      return problem(c, new ApiError(405, "method_not_allowed", `Use ${allowed.join(", ")} on this path.`));
+    }
+    return problem(c, new ApiError(404, "not_found", "There is nothing at this path."));
+  });
+  app.onError((error, c) => problem(c, toApiError(error, c)));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/** Maps anything thrown to the problem the client sees; unknown errors are logged, never shown. */
+function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof DatabaseUnavailableError || error instanceof StoreUnavailableError) {
+    const which = error instanceof DatabaseUnavailableError ? "database" : "store";
+    c.var.logger?.error("backend.unavailable", { requestId: c.var.requestId, backend: which });
+    return new ApiError(503, "unavailable", `The ${which === "database" ? "database" : "token store"} cannot be reached. Try again shortly.`, {
+      headers: { "Retry-After": "5" },
+    });
+  }
+  if (error instanceof HTTPException && error.status === 400) {
+    // Hono's JSON validator throws this for a body that does not parse.
+    return new ApiError(400, "validation_failed", "The body is not valid JSON.", { errors: [{ path: "", message: "malformed JSON" }] });
+  }
+  if (error instanceof HTTPException && error.status === 413) {
+    return new ApiError(413, "payload_too_large", "The body is too large.");
+  }
+  const e = error as Error;
+  // The message can carry SQL parameters (drizzle puts them there), so only the name, code and frames are logged.
+  c.var.logger?.error("http.unhandled", {
+    requestId: c.var.requestId,
+    error: e?.name ?? typeof error,
+    code: String((e as { code?: unknown })?.code ?? ""),
+    stack: e?.stack?.split("\n").slice(1, 8).join("\n"),
+  });
+  return new ApiError(500, "internal", `Something went wrong on our side. Request id: ${c.var.requestId ?? "unknown"}.`);
+}
+
+/** For 405: which methods the app answers on a path that exists. */
+function methodsByPath(app: OpenAPIHono<AppEnv>): (path: string) => string[] {
+  let table: { pattern: RegExp; method: string }[] | undefined;
+  return (path) => {
+    table ??= app.routes
+      .filter((r) => r.method !== "ALL" && !r.path.includes("*"))
+      .map((r) => ({
+        method: r.method,
+        pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z_]\w*/g, "[^/]+")}$`),
+      }));
+    const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.has("GET")) methods.add("HEAD");
+    return [...methods];
+  };
+}

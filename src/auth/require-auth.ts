@@ -1,0 +1,35 @@
+import { createMiddleware } from "hono/factory";
+import { ApiError, invalidToken } from "../errors";
+import type { AppEnv } from "../services";
+import { isSessionAlive } from "./sessions";
+import { verifyAccessToken } from "./tokens";
+
+/**
+ * Bearer access tokens: verifies the JWT (pinned alg, iss, aud, our clock), then checks in the
+ * store that its session is still alive, so logout and revocation take effect at once.
+ */
+export const requireAuth = createMiddleware<AppEnv>(async function requireAuth(c, next) {
+  const header = c.req.header("authorization") ?? "";
+  const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
+  if (!match) throw invalidToken("A bearer access token is required.");
+  let claims;
+  try {
+    claims = await verifyAccessToken(c.var.config, match[1]!, c.var.clock.now());
+  } catch {
+    throw invalidToken();
+  }
+  if (!(await isSessionAlive(c.var, claims.sid, claims.sub))) throw invalidToken("The session has ended.");
+  c.set("auth", { userId: claims.sub, sessionId: claims.sid, role: claims.role });
+  await next();
+});
+
+/**
+ * Admin routes read the caller's role from the database, not from the token, so a demotion or
+ * a disable takes effect on the next request rather than when the access token expires.
+ */
+export const requireAdmin = createMiddleware<AppEnv>(async function requireAdmin(c, next) {
+  const user = await c.var.users.findById(c.var.auth.userId);
+  if (!user) throw invalidToken("The session has ended.");
+  if (user.role !== "admin" || user.disabled) throw new ApiError(403, "forbidden", "Administrators only.");
+  await next();
+});

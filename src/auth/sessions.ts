@@ -1,0 +1,118 @@
+import type { Services } from "../services";
+import { base64url, randomBytes } from "./crypto";
+import { hashRefreshToken, mintRefreshToken, signAccessToken } from "./tokens";
+
+/** RFC 6749 §5.1 field names, so OAuth2 clients read it as is. */
+export type TokenPair = {
+  access_token: string;
+  token_type: "bearer";
+  expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
+};
+
+type SessionRecord = { uid: string; exp: number };
+type RefreshRecord = { sid: string; uid: string; exp: number };
+
+// Store keys. Sessions: s:<sid>; a user's sessions: us:<uid>; refresh tokens by hash: rt:<hash>;
+// first use of a refresh token: rtu:<hash> (its presence means "already used").
+const sessionKey = (sid: string) => `s:${sid}`;
+const userSessionsKey = (uid: string) => `us:${uid}`;
+const refreshKey = (hash: string) => `rt:${hash}`;
+const refreshUsedKey = (hash: string) => `rtu:${hash}`;
+
+type Deps = Pick<Services, "store" | "config" | "clock" | "logger">;
+
+/** Why a refresh token was refused; the route answers 401 invalid_token for all of them. */
+export type RefreshRefusal = "unknown" | "reused" | "session_ended";
+
+async function issuePair(deps: Deps, uid: string, sid: string, role: "user" | "admin"): Promise<TokenPair> {
+  const { store, config, clock } = deps;
+  const now = clock.now();
+  const ttl = config.refreshTokenTtl;
+  const refreshToken = mintRefreshToken();
+  const record: RefreshRecord = { sid, uid, exp: now + ttl * 1000 };
+  // The token record is written before the session is (re)written, so a live session always has a usable token.
+  await store.set(refreshKey(await hashRefreshToken(refreshToken)), JSON.stringify(record), ttl);
+  await store.set(sessionKey(sid), JSON.stringify({ uid, exp: record.exp } satisfies SessionRecord), ttl);
+  await store.setAdd(userSessionsKey(uid), sid, ttl);
+  return {
+    access_token: await signAccessToken(config, { sub: uid, sid, role }, now),
+    token_type: "bearer",
+    expires_in: config.accessTokenTtl,
+    refresh_token: refreshToken,
+    refresh_expires_in: ttl,
+  };
+}
+
+/** Starts a new session (a login) and returns its first token pair. */
+export function startSession(deps: Deps, user: { id: string; role: "user" | "admin" }): Promise<TokenPair> {
+  return issuePair(deps, user.id, base64url(randomBytes(16)), user.role);
+}
+
+/** The refresh token's record (session and user), or null when it is unknown or expired. */
+export async function findRefreshToken(deps: Deps, refreshToken: string): Promise<(RefreshRecord & { hash: string }) | null> {
+  const hash = await hashRefreshToken(refreshToken);
+  const raw = await deps.store.get(refreshKey(hash));
+  if (!raw) return null;
+  const record = JSON.parse(raw) as RefreshRecord;
+  if (record.exp <= deps.clock.now()) return null;
+  return { ...record, hash };
+}
+
+/**
+ * Rotation. The first use of a refresh token marks it used (atomic set-if-absent) and gets a new
+ * pair in the same session. A repeat within REFRESH_REUSE_GRACE seconds of the first use (two tabs,
+ * a retried request) gets another fresh pair; a repeat after that is treated as theft and ends the
+ * whole session. `loadRole` reads the user's current role (null: the user is gone or disabled).
+ */
+export async function rotateRefreshToken(
+  deps: Deps,
+  refreshToken: string,
+  loadRole: (uid: string) => Promise<"user" | "admin" | null>,
+): Promise<TokenPair | RefreshRefusal> {
+  const { store, clock, config, logger } = deps;
+  const record = await findRefreshToken(deps, refreshToken);
+  if (!record) return "unknown";
+  const now = clock.now();
+  const remaining = Math.max(1, Math.ceil((record.exp - now) / 1000));
+  const firstUse = await store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining);
+  if (firstUse !== null) {
+    const withinGrace = config.refreshReuseGrace > 0 && now - Number(firstUse) <= config.refreshReuseGrace * 1000;
+    if (!withinGrace) {
+      logger.warn("auth.refresh_reuse_detected", { userId: record.uid, sessionId: record.sid });
+      await revokeSession(deps, record.sid, record.uid);
+      return "reused";
+    }
+  }
+  if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
+  const role = await loadRole(record.uid);
+  if (!role) {
+    await revokeSession(deps, record.sid, record.uid);
+    return "session_ended";
+  }
+  return issuePair(deps, record.uid, record.sid, role);
+}
+
+/** True while the session exists and belongs to this user: checked on every authenticated request. */
+export async function isSessionAlive(deps: Pick<Deps, "store" | "clock">, sid: string, uid: string): Promise<boolean> {
+  const raw = await deps.store.get(sessionKey(sid));
+  if (!raw) return false;
+  const session = JSON.parse(raw) as SessionRecord;
+  return session.uid === uid && session.exp > deps.clock.now();
+}
+
+/** Ends one session: its access tokens and every refresh token descended from its login stop working. */
+export async function revokeSession(deps: Deps, sid: string, uid: string): Promise<void> {
+  await deps.store.delete(sessionKey(sid));
+  await deps.store.setRemove(userSessionsKey(uid), sid);
+  deps.logger.info("auth.session_revoked", { userId: uid, sessionId: sid });
+}
+
+/** Ends every session of a user, except `keepSid` when given (a password change keeps the caller's). */
+export async function revokeAllSessions(deps: Deps, uid: string, keepSid?: string): Promise<void> {
+  const sids = (await deps.store.setMembers(userSessionsKey(uid))).filter((sid) => sid !== keepSid);
+  if (sids.length > 0) await deps.store.delete(...sids.map(sessionKey));
+  for (const sid of sids) await deps.store.setRemove(userSessionsKey(uid), sid);
+  deps.logger.info("auth.sessions_revoked", { userId: uid, count: sids.length });
+}

@@ -1,0 +1,116 @@
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const optionalUrl = z.url().optional();
+const emptyToUndefined = (v: unknown) => (v === "" ? undefined : v);
+
+/** Every configuration variable of API.md; values are strings as they come from env or bindings. */
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(["production", "development", "test"]).default("production"),
+    DATABASE_URL: z.string().optional(),
+    DATABASE_DRIVER: z.enum(["pglite", "postgres", "neon-http"]).optional(),
+    REDIS_URL: z.string().optional(),
+    UPSTASH_REDIS_REST_URL: optionalUrl,
+    UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
+    JWT_SECRET: z.string().optional(),
+    JWT_ISSUER: z.string().default("edge-auth"),
+    JWT_AUDIENCE: z.string().default("edge-auth"),
+    ACCESS_TOKEN_TTL: int(30, 86_400).default(900),
+    REFRESH_TOKEN_TTL: int(60, 31_536_000).default(2_592_000),
+    BCRYPT_COST: int(4, 15).default(10),
+    REFRESH_REUSE_GRACE: int(0, 300).default(10),
+    REQUIRE_EMAIL_VERIFICATION: bool.default(true),
+    ADMIN_EMAIL: z.email().optional(),
+    ADMIN_PASSWORD: z.string().min(8).optional(),
+    MAIL_TRANSPORT: z.enum(["console", "webhook", "resend"]).default("console"),
+    MAIL_WEBHOOK_URL: optionalUrl,
+    MAIL_FROM: z.string().optional(),
+    RESEND_API_KEY: z.string().optional(),
+    CORS_ORIGINS: z.string().default(""),
+    CLIENT_IP_HEADER: z.string().optional(),
+    RATE_LIMIT_LOGIN_FAILURES: int(0, 1_000_000).default(5),
+    RATE_LIMIT_AUTH_PER_MINUTE: int(0, 1_000_000).default(60),
+    MAX_BODY_BYTES: int(1024, 10_485_760).default(16_384),
+    PORT: int(0, 65_535).default(8787),
+    HOST: z.string().default("127.0.0.1"),
+  })
+  .superRefine((c, ctx) => {
+    const bytes = c.JWT_SECRET ? new TextEncoder().encode(c.JWT_SECRET).length : 0;
+    if (c.NODE_ENV !== "development" && bytes < 32) {
+      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "required outside development, at least 32 bytes" });
+    }
+    if (c.MAIL_TRANSPORT === "webhook" && !c.MAIL_WEBHOOK_URL) {
+      ctx.addIssue({ code: "custom", path: ["MAIL_WEBHOOK_URL"], message: "required when MAIL_TRANSPORT=webhook" });
+    }
+    if (c.MAIL_TRANSPORT === "resend") {
+      for (const key of ["RESEND_API_KEY", "MAIL_FROM"] as const) {
+        if (!c[key]) ctx.addIssue({ code: "custom", path: [key], message: "required when MAIL_TRANSPORT=resend" });
+      }
+    }
+    if (c.UPSTASH_REDIS_REST_URL && !c.UPSTASH_REDIS_REST_TOKEN) {
+      ctx.addIssue({ code: "custom", path: ["UPSTASH_REDIS_REST_TOKEN"], message: "required with UPSTASH_REDIS_REST_URL" });
+    }
+    if (!!c.ADMIN_EMAIL !== !!c.ADMIN_PASSWORD) {
+      ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });
+    }
+  });
+
+export type RawConfig = z.infer<typeof ConfigSchema>;
+
+/** Parsed configuration, as the app uses it. */
+export type Config = ReturnType<typeof toConfig>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function toConfig(c: RawConfig) {
+  return {
+    env: c.NODE_ENV,
+    databaseUrl: c.DATABASE_URL,
+    databaseDriver: c.DATABASE_DRIVER ?? pickDatabaseDriver(c.DATABASE_URL),
+    redisUrl: c.REDIS_URL,
+    upstash: c.UPSTASH_REDIS_REST_URL ? { url: c.UPSTASH_REDIS_REST_URL, token: c.UPSTASH_REDIS_REST_TOKEN! } : undefined,
+    jwt: { secret: c.JWT_SECRET ?? "", issuer: c.JWT_ISSUER, audience: c.JWT_AUDIENCE },
+    accessTokenTtl: c.ACCESS_TOKEN_TTL,
+    refreshTokenTtl: c.REFRESH_TOKEN_TTL,
+    bcryptCost: c.BCRYPT_COST,
+    refreshReuseGrace: c.REFRESH_REUSE_GRACE,
+    requireEmailVerification: c.REQUIRE_EMAIL_VERIFICATION,
+    admin: c.ADMIN_EMAIL && c.ADMIN_PASSWORD ? { email: c.ADMIN_EMAIL.trim().toLowerCase(), password: c.ADMIN_PASSWORD } : undefined,
+    mail: { transport: c.MAIL_TRANSPORT, webhookUrl: c.MAIL_WEBHOOK_URL, from: c.MAIL_FROM, resendApiKey: c.RESEND_API_KEY },
+    corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
+    clientIpHeader: c.CLIENT_IP_HEADER?.toLowerCase(),
+    limits: { loginFailures: c.RATE_LIMIT_LOGIN_FAILURES, authPerMinute: c.RATE_LIMIT_AUTH_PER_MINUTE },
+    maxBodyBytes: c.MAX_BODY_BYTES,
+    port: c.PORT,
+    host: c.HOST,
+  };
+}
+
+function pickDatabaseDriver(url: string | undefined): "pglite" | "postgres" | "neon-http" {
+  if (!url) return "pglite";
+  // Neon's hosts end in neon.tech; everything else speaking postgres:// goes over TCP.
+  if (/^postgres(ql)?:\/\/[^/]*\.neon\.tech(:\d+)?\//.test(url)) return "neon-http";
+  return "postgres";
+}
+
+/**
+ * Parses configuration from a plain record (process.env, Bun.env or Workers bindings).
+ * Pure: never reads the environment itself. Throws one ConfigError listing every bad key.
+ */
+export function parseConfig(record: Record<string, unknown>): Config {
+  const cleaned = Object.fromEntries(
+    Object.keys(ConfigSchema.shape).map((key) => [key, emptyToUndefined(typeof record[key] === "string" ? record[key] : undefined)]),
+  );
+  const result = ConfigSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(config)"}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return toConfig(result.data);
+}

@@ -1,0 +1,34 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../services";
+import type { MailMessage, MailPurpose } from "./mailer";
+
+export function codeMessage(to: string, purpose: MailPurpose, code: string): MailMessage {
+  const minutes = 10;
+  if (purpose === "verify-email") {
+    return { to, purpose, code, subject: `Your verification code: ${code}`, text: `Your code to verify your email is ${code}. It expires in ${minutes} minutes.` };
+  }
+  return {
+    to,
+    purpose,
+    code,
+    subject: `Your password reset code: ${code}`,
+    text: `Your code to reset your password is ${code}. It expires in ${minutes} minutes. If you did not ask for it, ignore this message.`,
+  };
+}
+
+/**
+ * Sends without awaiting delivery: the response neither waits for the mail transport nor
+ * reveals by its timing whether a message was sent. On Workers the send is kept alive with
+ * waitUntil; on Bun the promise simply runs on.
+ */
+export function sendInBackground(c: Context<AppEnv>, message: MailMessage): void {
+  const { mailer, logger } = c.var;
+  const sending = mailer.send(message).catch((error: unknown) => {
+    logger.error("mail.failed", { purpose: message.purpose, error: (error as Error)?.name ?? "Error" });
+  });
+  try {
+    c.executionCtx.waitUntil(sending);
+  } catch {
+    // No ExecutionContext outside Workers: nothing to extend.
+  }
+}

@@ -1,0 +1,84 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { createMiddleware } from "hono/factory";
+import { takeFromWindow } from "./auth/limits";
+import { ApiError, rateLimited } from "./errors";
+import type { AppEnv, Services } from "./services";
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** Echoes a well-formed X-Request-Id, or makes one; hands every service to the handlers. */
+export const requestContext = (services: Services): MiddlewareHandler<AppEnv> =>
+  async function requestContext(c, next) {
+    const incoming = c.req.header("x-request-id");
+    const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    c.set("requestId", id);
+    for (const key of Object.keys(services) as (keyof Services)[]) c.set(key, services[key] as never);
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      c.res.headers.set("X-Request-Id", id);
+    }
+    services.logger.info("http.request", {
+      requestId: id,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      userId: c.var.auth?.userId,
+    });
+  };
+
+/** nosniff and no-referrer everywhere; no-store on every /auth and /users answer (tokens, personal data). */
+export const securityHeaders = (): MiddlewareHandler<AppEnv> =>
+  async function securityHeaders(c, next) {
+    await next();
+    c.res.headers.set("X-Content-Type-Options", "nosniff");
+    c.res.headers.set("Referrer-Policy", "no-referrer");
+    const path = c.req.path;
+    if (path === "/auth" || path.startsWith("/auth/") || path === "/users" || path.startsWith("/users/")) {
+      c.res.headers.set("Cache-Control", "no-store");
+    }
+  };
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
+const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)$/i;
+const FORM_PATHS = new Set(["/auth/token"]);
+
+/**
+ * A request that carries a body must say it is JSON (or, on /auth/token, a form): anything else
+ * is 415 before it reaches a validator that would read it as an empty object.
+ */
+export const requireBodyType = (): MiddlewareHandler<AppEnv> =>
+  async function requireBodyType(c, next) {
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD" || method === "OPTIONS") return next();
+    const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim();
+    const length = c.req.header("content-length");
+    const hasBody = type !== "" || (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
+    if (!hasBody) return next();
+    const form = FORM_PATHS.has(c.req.path);
+    if (form ? FORM_TYPE.test(type) : JSON_TYPE.test(type)) return next();
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      form ? "Send application/x-www-form-urlencoded." : "Send the body as JSON with Content-Type: application/json.",
+    );
+  };
+
+/** The client's address: the configured header behind a trusted proxy, else the runtime's socket address. */
+export function clientAddress(c: Context<AppEnv>): string {
+  const header = c.var.config.clientIpHeader;
+  if (header) return c.req.header(header)?.split(",")[0]?.trim() || "unknown";
+  return c.var.clientAddress?.(c) ?? "unknown";
+}
+
+/** RATE_LIMIT_AUTH_PER_MINUTE requests per client address per minute on /auth/*. */
+export const authRateLimit = createMiddleware<AppEnv>(async function authRateLimit(c, next) {
+  const wait = await takeFromWindow(c.var, `auth:${clientAddress(c)}`, c.var.config.limits.authPerMinute, 60);
+  if (wait > 0) {
+    c.var.logger.warn("auth.rate_limited", { requestId: c.var.requestId, reason: "per_client" });
+    throw rateLimited(wait, "Too many requests from this client. Try again later.");
+  }
+  await next();
+});

@@ -1,0 +1,220 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { consumeCode, issueCode } from "../auth/codes";
+import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/limits";
+import { hashPassword, needsRehash, verifyPassword } from "../auth/password";
+import { requireAuth } from "../auth/require-auth";
+import { findRefreshToken, revokeAllSessions, revokeSession, rotateRefreshToken, startSession, type TokenPair as Pair } from "../auth/sessions";
+import { EmailTakenError } from "../db/errors";
+import { ApiError, invalidToken } from "../errors";
+import { codeMessage, sendInBackground } from "../mail/messages";
+import { Code, Email, Empty, json, jsonBody, Name, Password, problems, TokenPair, toPublicUser, User } from "../schemas";
+import type { AppEnv } from "../services";
+import { validationHook } from "../validation";
+
+/** At login any string is tried, but never one bcrypt would silently cut (over 72 bytes). */
+const LoginPassword = z
+  .string()
+  .min(1, "is required")
+  .refine((s) => new TextEncoder().encode(s).length <= 72, "must be at most 72 bytes (bcrypt's limit)")
+  .openapi({ type: "string", format: "password" });
+const RefreshToken = z.string().min(1).max(200);
+
+const tags = ["Auth"];
+
+const register = createRoute({
+  method: "post", path: "/auth/register", tags, summary: "Create an account and send a verification code",
+  request: { body: jsonBody({ email: Email, password: Password, name: Name.optional() }) },
+  responses: { 201: json(z.object({ user: User }), "Created (unverified)"), ...problems(400, 409, 413, 415, 429, 503) },
+});
+const verify = createRoute({
+  method: "post", path: "/auth/verify", tags, summary: "Verify the email with its code and sign in",
+  request: { body: jsonBody({ email: Email, code: Code }) },
+  responses: { 200: json(TokenPair.extend({ user: User }), "Verified and signed in"), ...problems(400, 403, 429, 503) },
+});
+const resend = createRoute({
+  method: "post", path: "/auth/verify/resend", tags, summary: "Send a new verification code (at most one a minute)",
+  request: { body: jsonBody({ email: Email }) },
+  responses: { 202: json(Empty, "Accepted, whatever the email"), ...problems(400, 429, 503) },
+});
+const login = createRoute({
+  method: "post", path: "/auth/login", tags, summary: "Sign in with email and password",
+  request: { body: jsonBody({ email: Email, password: LoginPassword }) },
+  responses: { 200: json(TokenPair, "Signed in"), ...problems(400, 401, 403, 429, 503) },
+});
+const TokenForm = z.object({
+  grant_type: z.enum(["password", "refresh_token"]),
+  username: Email.optional(),
+  password: LoginPassword.optional(),
+  refresh_token: RefreshToken.optional(),
+  // OAuth2 clients (Swagger UI, Scalar, FastAPI's) may send these; they are accepted and ignored.
+  scope: z.string().optional(),
+  client_id: z.string().optional(),
+  client_secret: z.string().optional(),
+});
+const token = createRoute({
+  method: "post", path: "/auth/token", tags, summary: "OAuth2 token endpoint (password and refresh_token grants)",
+  request: {
+    body: {
+      required: true,
+      content: { "application/x-www-form-urlencoded": { schema: TokenForm }, "multipart/form-data": { schema: TokenForm } },
+    },
+  },
+  responses: { 200: json(TokenPair, "Token pair"), ...problems(400, 401, 403, 415, 429, 503) },
+});
+const refresh = createRoute({
+  method: "post", path: "/auth/refresh", tags, summary: "Rotate a refresh token for a new pair in the same session",
+  request: { body: jsonBody({ refresh_token: RefreshToken }) },
+  responses: { 200: json(TokenPair, "New pair"), ...problems(400, 401, 429, 503) },
+});
+const logout = createRoute({
+  method: "post", path: "/auth/logout", tags, summary: "End the session of this refresh token",
+  request: { body: jsonBody({ refresh_token: RefreshToken }) },
+  responses: { 204: { description: "Session ended (or the token was unknown)" }, ...problems(400, 429, 503) },
+});
+const logoutAll = createRoute({
+  method: "post", path: "/auth/logout-all", tags, summary: "End every session of the current user",
+  security: [{ bearer: [] }], middleware: [requireAuth],
+  responses: { 204: { description: "Every session ended" }, ...problems(401, 429, 503) },
+});
+const forgot = createRoute({
+  method: "post", path: "/auth/password/forgot", tags, summary: "Send a password reset code",
+  request: { body: jsonBody({ email: Email }) },
+  responses: { 202: json(Empty, "Accepted, whatever the email"), ...problems(400, 429, 503) },
+});
+const reset = createRoute({
+  method: "post", path: "/auth/password/reset", tags, summary: "Set a new password with a reset code; ends every session",
+  request: { body: jsonBody({ email: Email, code: Code, password: Password }) },
+  responses: { 204: { description: "Password changed" }, ...problems(400, 429, 503) },
+});
+
+const invalidCredentials = () => new ApiError(401, "invalid_credentials", "Email or password is incorrect.");
+const invalidCode = () => new ApiError(400, "invalid_code", "The code is wrong or expired, or too many wrong codes were tried.");
+
+/** The shared password check of /auth/login and /auth/token: same rules, same answers. */
+async function passwordLogin(c: Context<AppEnv>, email: string, password: string): Promise<Pair> {
+  const s = c.var;
+  await assertLoginAllowed(s, email);
+  const user = await s.users.findByEmail(email);
+  // Always one bcrypt verify, against a dummy hash for unknown emails: equal timing either way.
+  const ok = await verifyPassword(s, password, user?.passwordHash);
+  if (!user || !ok) {
+    await recordLoginFailure(s, email);
+    s.logger.warn("auth.login_failed", { requestId: s.requestId, userId: user?.id });
+    throw invalidCredentials();
+  }
+  await clearLoginFailures(s, email);
+  // Account state is revealed only to someone who knows the password.
+  if (user.disabled) throw new ApiError(403, "forbidden", "This account is disabled.");
+  if (s.config.requireEmailVerification && !user.emailVerified) {
+    throw new ApiError(403, "email_not_verified", "Verify your email before signing in.");
+  }
+  if (needsRehash(s, user.passwordHash)) {
+    await s.users.update(user.id, { passwordHash: await hashPassword(s, password) });
+  }
+  s.logger.info("auth.login", { requestId: s.requestId, userId: user.id });
+  return startSession(s, user);
+}
+
+async function refreshPair(c: Context<AppEnv>, refreshToken: string): Promise<Pair> {
+  const s = c.var;
+  const result = await rotateRefreshToken(s, refreshToken, async (uid) => {
+    const user = await s.users.findById(uid);
+    return user && !user.disabled ? user.role : null;
+  });
+  if (typeof result === "string") throw invalidToken("The refresh token is invalid, expired, revoked or already used.");
+  return result;
+}
+
+export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(register, async (c) => {
+    const s = c.var;
+    const { email, password, name } = c.req.valid("json");
+    let user;
+    try {
+      user = await s.users.create({ email, passwordHash: await hashPassword(s, password), name: name ?? null });
+    } catch (error) {
+      if (error instanceof EmailTakenError) throw new ApiError(409, "email_taken", "An account with this email already exists.");
+      throw error;
+    }
+    const code = await issueCode(s, "verify-email", email);
+    if (code) sendInBackground(c, codeMessage(email, "verify-email", code));
+    s.logger.info("auth.registered", { requestId: s.requestId, userId: user.id });
+    return c.json({ user: toPublicUser(user) }, 201);
+  })
+  .openapi(verify, async (c) => {
+    const s = c.var;
+    const { email, code } = c.req.valid("json");
+    if (!(await consumeCode(s, "verify-email", email, code))) throw invalidCode();
+    const found = await s.users.findByEmail(email);
+    if (!found) throw invalidCode();
+    const user = found.emailVerified ? found : ((await s.users.update(found.id, { emailVerified: true })) ?? found);
+    if (user.disabled) throw new ApiError(403, "forbidden", "This account is disabled.");
+    const pair = await startSession(s, user);
+    return c.json({ user: toPublicUser(user), ...pair }, 200);
+  })
+  .openapi(resend, async (c) => {
+    const s = c.var;
+    const { email } = c.req.valid("json");
+    const user = await s.users.findByEmail(email);
+    if (user && !user.emailVerified && !user.disabled) {
+      const code = await issueCode(s, "verify-email", email);
+      if (code) sendInBackground(c, codeMessage(email, "verify-email", code));
+    }
+    return c.json({}, 202);
+  })
+  .openapi(login, async (c) => {
+    const { email, password } = c.req.valid("json");
+    return c.json(await passwordLogin(c, email, password), 200);
+  })
+  .openapi(token, async (c) => {
+    const form = c.req.valid("form");
+    if (form.grant_type === "refresh_token") {
+      if (!form.refresh_token) throw missing("refresh_token");
+      return c.json(await refreshPair(c, form.refresh_token), 200);
+    }
+    if (!form.username) throw missing("username");
+    if (!form.password) throw missing("password");
+    return c.json(await passwordLogin(c, form.username, form.password), 200);
+  })
+  .openapi(refresh, async (c) => {
+    return c.json(await refreshPair(c, c.req.valid("json").refresh_token), 200);
+  })
+  .openapi(logout, async (c) => {
+    const s = c.var;
+    const record = await findRefreshToken(s, c.req.valid("json").refresh_token);
+    if (record) await revokeSession(s, record.sid, record.uid);
+    return c.body(null, 204);
+  })
+  .openapi(logoutAll, async (c) => {
+    await revokeAllSessions(c.var, c.var.auth.userId);
+    return c.body(null, 204);
+  })
+  .openapi(forgot, async (c) => {
+    const s = c.var;
+    const { email } = c.req.valid("json");
+    const user = await s.users.findByEmail(email);
+    if (user) {
+      const code = await issueCode(s, "reset-password", email);
+      if (code) sendInBackground(c, codeMessage(email, "reset-password", code));
+    }
+    return c.json({}, 202);
+  })
+  .openapi(reset, async (c) => {
+    const s = c.var;
+    const { email, code, password } = c.req.valid("json");
+    if (!(await consumeCode(s, "reset-password", email, code))) throw invalidCode();
+    const user = await s.users.findByEmail(email);
+    if (!user) throw invalidCode();
+    // Receiving the code proves the mailbox is theirs, so the email counts as verified too.
+    await s.users.update(user.id, { passwordHash: await hashPassword(s, password), emailVerified: true });
+    await revokeAllSessions(s, user.id);
+    s.logger.info("auth.password_reset", { requestId: s.requestId, userId: user.id });
+    return c.body(null, 204);
+  });
+
+function missing(field: string) {
+  return new ApiError(400, "validation_failed", `${field} is required for this grant_type.`, {
+    errors: [{ path: field, message: "is required" }],
+  });
+}

@@ -1,0 +1,124 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireAdmin, requireAuth } from "../auth/require-auth";
+import { hashPassword } from "../auth/password";
+import { revokeAllSessions } from "../auth/sessions";
+import { EmailTakenError } from "../db/errors";
+import { ApiError } from "../errors";
+import { Email, json, jsonBody, Name, Password, problems, Role, toPublicUser, User } from "../schemas";
+import type { AppEnv } from "../services";
+import { validationHook } from "../validation";
+
+const tags = ["User management (admin)"];
+const security = [{ bearer: [] }];
+const middleware = [requireAuth, requireAdmin];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const encodeCursor = (id: string) => btoa(id).replace(/=+$/, "");
+function decodeCursor(cursor: string): string | null {
+  try {
+    const id = atob(cursor);
+    return UUID.test(id) ? id.toLowerCase() : null;
+  } catch {
+    return null;
+  }
+}
+
+const ListQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ type: "integer", minimum: 1, maximum: 100, default: 50 }),
+  cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
+  q: z.string().trim().max(254).optional().openapi({ description: "Email or name prefix" }),
+});
+const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, format: "uuid" }) });
+
+const listUsers = createRoute({
+  method: "get", path: "/users", tags, security, middleware, summary: "List users (keyset pagination)",
+  request: { query: ListQuery },
+  responses: {
+    200: json(z.object({ users: z.array(User), nextCursor: z.string().nullable() }), "A page of users"),
+    ...problems(400, 401, 403, 503),
+  },
+});
+const createUser = createRoute({
+  method: "post", path: "/users", tags, security, middleware, summary: "Create a user",
+  request: {
+    body: jsonBody({ email: Email, password: Password, name: Name.optional(), role: Role.optional(), emailVerified: z.boolean().optional() }),
+  },
+  responses: { 201: json(User, "Created"), ...problems(400, 401, 403, 409, 413, 415, 503) },
+});
+const getUser = createRoute({
+  method: "get", path: "/users/{id}", tags, security, middleware, summary: "One user",
+  request: { params: IdParam },
+  responses: { 200: json(User, "The user"), ...problems(401, 403, 404, 503) },
+});
+const patchUser = createRoute({
+  method: "patch", path: "/users/{id}", tags, security, middleware, summary: "Edit a user; disabling ends their sessions",
+  request: {
+    params: IdParam,
+    body: jsonBody({ name: Name.nullable().optional(), role: Role.optional(), disabled: z.boolean().optional(), emailVerified: z.boolean().optional() }),
+  },
+  responses: { 200: json(User, "Updated"), ...problems(400, 401, 403, 404, 409, 413, 415, 503) },
+});
+const deleteUser = createRoute({
+  method: "delete", path: "/users/{id}", tags, security, middleware, summary: "Delete a user and their sessions",
+  request: { params: IdParam },
+  responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404, 409, 503) },
+});
+
+const notFound = () => new ApiError(404, "not_found", "No such user.");
+const lastAdmin = () => new ApiError(409, "last_admin", "The last active admin cannot be removed, demoted or disabled.");
+const userId = (id: string) => {
+  if (!UUID.test(id)) throw notFound();
+  return id.toLowerCase();
+};
+
+export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(listUsers, async (c) => {
+    const { limit, cursor, q } = c.req.valid("query");
+    let after: string | undefined;
+    if (cursor) {
+      const id = decodeCursor(cursor);
+      if (!id) throw new ApiError(400, "validation_failed", "The cursor is not valid.", { errors: [{ path: "cursor", message: "is not a cursor from this API" }] });
+      after = id;
+    }
+    // One row more than asked tells whether there is a next page without a count query.
+    const rows = await c.var.users.list({ limit: limit + 1, after, q: q || undefined });
+    const page = rows.slice(0, limit);
+    const next = rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
+    return c.json({ users: page.map(toPublicUser), nextCursor: next }, 200);
+  })
+  .openapi(createUser, async (c) => {
+    const s = c.var;
+    const body = c.req.valid("json");
+    try {
+      const user = await s.users.create({ ...body, name: body.name ?? null, passwordHash: await hashPassword(s, body.password) });
+      s.logger.info("admin.user_created", { requestId: s.requestId, userId: s.auth.userId, targetId: user.id });
+      return c.json(toPublicUser(user), 201);
+    } catch (error) {
+      if (error instanceof EmailTakenError) throw new ApiError(409, "email_taken", "An account with this email already exists.");
+      throw error;
+    }
+  })
+  .openapi(getUser, async (c) => {
+    const user = await c.var.users.findById(userId(c.req.valid("param").id));
+    if (!user) throw notFound();
+    return c.json(toPublicUser(user), 200);
+  })
+  .openapi(patchUser, async (c) => {
+    const s = c.var;
+    const id = userId(c.req.valid("param").id);
+    const patch = c.req.valid("json");
+    const result = await s.users.updateGuarded(id, patch);
+    if ("error" in result) throw result.error === "last_admin" ? lastAdmin() : notFound();
+    if (patch.disabled === true) await revokeAllSessions(s, id);
+    s.logger.info("admin.user_updated", { requestId: s.requestId, userId: s.auth.userId, targetId: id });
+    return c.json(toPublicUser(result.user), 200);
+  })
+  .openapi(deleteUser, async (c) => {
+    const s = c.var;
+    const id = userId(c.req.valid("param").id);
+    const result = await s.users.deleteGuarded(id);
+    if ("error" in result) throw result.error === "last_admin" ? lastAdmin() : notFound();
+    await revokeAllSessions(s, id);
+    s.logger.info("admin.user_deleted", { requestId: s.requestId, userId: s.auth.userId, targetId: id });
+    return c.body(null, 204);
+  });

@@ -1,0 +1,28 @@
+import type { Context } from "hono";
+import type { Hasher } from "./auth/hasher";
+import type { Clock } from "./clock";
+import type { Config } from "./config";
+import type { UserRepo } from "./db/users";
+import type { Logger } from "./logger";
+import type { Mailer } from "./mail/mailer";
+import type { Store } from "./store/store";
+
+/** Everything the app needs from the outside world, built once by a runtime entry. */
+export type Services = {
+  config: Config;
+  users: UserRepo;
+  store: Store;
+  mailer: Mailer;
+  hasher: Hasher;
+  clock: Clock;
+  logger: Logger;
+  /** The client's address from the runtime (socket), when no CLIENT_IP_HEADER is configured. */
+  clientAddress?: (c: Context) => string | undefined;
+};
+
+/** The authenticated caller, set by requireAuth. */
+export type AuthContext = { userId: string; sessionId: string; role: "user" | "admin" };
+
+export type AppEnv = {
+  Variables: Services & { requestId: string; auth: AuthContext };
+};

@@ -1,0 +1,84 @@
+import type { Clock } from "../clock";
+import type { Store } from "./store";
+
+type Entry = { value: string | Set<string>; expiresAt: number };
+
+/**
+ * In-process store: one process only, gone on restart. Fine for local development and the
+ * in-process tests. Expiry follows the injected clock, so tests expire codes without sleeping.
+ * JavaScript runs one callback at a time, so every operation here is atomic.
+ */
+export function createMemoryStore(clock: Clock, { sweepEvery = 1000 } = {}): Store {
+  const map = new Map<string, Entry>();
+  let writes = 0;
+
+  function live(key: string): Entry | undefined {
+    const entry = map.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= clock.now()) {
+      map.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  function put(key: string, value: string | Set<string>, ttlSeconds: number) {
+    map.set(key, { value, expiresAt: clock.now() + ttlSeconds * 1000 });
+    // Expired keys nobody reads again would pile up; sweep them now and then.
+    if (++writes % sweepEvery === 0) {
+      const now = clock.now();
+      for (const [k, e] of map) if (e.expiresAt <= now) map.delete(k);
+    }
+  }
+
+  const str = (e: Entry | undefined) => (e && typeof e.value === "string" ? e.value : null);
+
+  return {
+    async get(key) {
+      return str(live(key));
+    },
+    async set(key, value, ttlSeconds) {
+      put(key, value, ttlSeconds);
+    },
+    async setIfAbsent(key, value, ttlSeconds) {
+      const existing = live(key);
+      if (existing) return str(existing) ?? "";
+      put(key, value, ttlSeconds);
+      return null;
+    },
+    async getAndDelete(key) {
+      const value = str(live(key));
+      map.delete(key);
+      return value;
+    },
+    async delete(...keys) {
+      for (const key of keys) map.delete(key);
+    },
+    async increment(key, ttlSeconds) {
+      const entry = live(key);
+      const next = (entry ? Number(entry.value) || 0 : 0) + 1;
+      if (entry) entry.value = String(next);
+      else put(key, String(next), ttlSeconds);
+      return next;
+    },
+    async ttlSeconds(key) {
+      const entry = live(key);
+      return entry ? Math.max(0, Math.ceil((entry.expiresAt - clock.now()) / 1000)) : 0;
+    },
+    async setAdd(key, member, ttlSeconds) {
+      const entry = live(key);
+      const set = entry && entry.value instanceof Set ? entry.value : new Set<string>();
+      set.add(member);
+      put(key, set, ttlSeconds);
+    },
+    async setRemove(key, member) {
+      const entry = live(key);
+      if (entry && entry.value instanceof Set) entry.value.delete(member);
+    },
+    async setMembers(key) {
+      const entry = live(key);
+      return entry && entry.value instanceof Set ? [...entry.value] : [];
+    },
+    async ping() {},
+  };
+}
