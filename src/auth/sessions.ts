@@ -76,6 +76,8 @@ export async function rotateRefreshToken(
   const { store, clock, config, logger } = deps;
   const record = await findRefreshToken(deps, refreshToken);
   if (!record) return "unknown";
+  // A token of an ended session is refused before anything is written: a rejected request changes nothing.
+  if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
   const now = clock.now();
   const remaining = Math.max(1, Math.ceil((record.exp - now) / 1000));
   const firstUse = await store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining);
@@ -87,6 +89,7 @@ export async function rotateRefreshToken(
       return "reused";
     }
   }
+  // Re-checked after marking: a logout racing this refresh wins.
   if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
   const role = await loadRole(record.uid);
   if (!role) {
