@@ -1,36 +1,34 @@
 import { ApiProblem, request, type TokenPair, type User } from "./api";
+import { clearRefreshToken, readRefreshToken, writeRefreshToken } from "./token-store";
 
-// Trade-off (see README): the refresh token lives in localStorage so a reload stays signed in;
-// the strict CSP (no inline or foreign scripts) is what keeps other code from reading it.
-const REFRESH_KEY = "edge-auth.refresh";
 const LOCK = "edge-auth.refresh";
 
 /**
  * The signed-in state of this tab. The access token is kept in memory only; the refresh token
- * is shared by every tab through localStorage, and rotated under a Web Lock so that two tabs
- * never present the same refresh token.
+ * is shared by every tab (IndexedDB) and rotated under a Web Lock, re-read inside the lock, so
+ * two tabs never present the same refresh token.
  */
 export class Session {
   private access: string | undefined;
   private accessExpiresAt = 0;
+  private channel = new BroadcastChannel("edge-auth");
   user: User | undefined;
   /** Called when this tab finds itself signed out (another tab signed out, or the session ended). */
   onSignedOut: () => void = () => {};
 
   constructor() {
-    addEventListener("storage", (e) => {
-      const event = e as StorageEvent;
-      if (event.key === REFRESH_KEY && event.newValue === null && this.access) this.drop();
-    });
+    this.channel.onmessage = (event) => {
+      if (event.data === "signed-out" && this.access) this.drop(false);
+    };
   }
 
   get signedIn(): boolean {
     return this.access !== undefined;
   }
 
-  /** Keeps a pair from login or verify. */
-  adopt(pair: TokenPair): void {
-    localStorage.setItem(REFRESH_KEY, pair.refresh_token);
+  /** Keeps a pair from login, verify or refresh. */
+  async adopt(pair: TokenPair): Promise<void> {
+    await writeRefreshToken(pair.refresh_token);
     this.access = pair.access_token;
     // A little early, so a request never leaves with a token about to expire.
     this.accessExpiresAt = Date.now() + (pair.expires_in - 10) * 1000;
@@ -38,7 +36,7 @@ export class Session {
 
   /** At start: signs this tab in from the stored refresh token, if there is one that still works. */
   async resume(): Promise<boolean> {
-    if (!localStorage.getItem(REFRESH_KEY)) return false;
+    if (!(await readRefreshToken())) return false;
     try {
       await this.refresh();
       this.user = await this.call<User>("GET", "/users/me");
@@ -53,14 +51,12 @@ export class Session {
   async refresh(): Promise<void> {
     const run = async () => {
       // Another tab may have rotated it while we waited: always use what is stored now.
-      const stored = localStorage.getItem(REFRESH_KEY);
+      const stored = await readRefreshToken();
       if (!stored) throw new ApiProblem(401, "invalid_token", "You are signed out.");
       try {
-        this.adopt(await request<TokenPair>("POST", "/auth/refresh", { refresh_token: stored }));
+        await this.adopt(await request<TokenPair>("POST", "/auth/refresh", { refresh_token: stored }));
       } catch (error) {
-        if (error instanceof ApiProblem && error.status === 401 && localStorage.getItem(REFRESH_KEY) === stored) {
-          localStorage.removeItem(REFRESH_KEY);
-        }
+        if (error instanceof ApiProblem && error.status === 401) await clearRefreshToken();
         throw error;
       }
     };
@@ -84,27 +80,30 @@ export class Session {
     try {
       await this.refresh();
     } catch (error) {
-      if (error instanceof ApiProblem && error.status === 401) this.drop();
+      if (error instanceof ApiProblem && error.status === 401) this.drop(true);
       throw error;
     }
   }
 
-  /** Ends this session on the server (best effort) and forgets it here. */
+  /** Ends this session on the server (best effort) and forgets it in every tab. */
   async signOut(): Promise<void> {
-    const stored = localStorage.getItem(REFRESH_KEY);
+    const stored = await readRefreshToken();
     if (stored) await request("POST", "/auth/logout", { refresh_token: stored }).catch(() => {});
-    this.forget();
+    await this.forget();
   }
 
-  /** Forgets the tokens in every tab (after sign-out-everywhere, a deleted account or a reset). */
-  forget(): void {
-    localStorage.removeItem(REFRESH_KEY);
+  /** Forgets the tokens here and tells the other tabs (after sign-out, deletion or a reset). */
+  async forget(): Promise<void> {
+    await clearRefreshToken();
     this.access = undefined;
     this.user = undefined;
+    this.channel.postMessage("signed-out");
   }
 
-  private drop(): void {
-    this.forget();
+  private drop(tellOthers: boolean): void {
+    this.access = undefined;
+    this.user = undefined;
+    if (tellOthers) this.channel.postMessage("signed-out");
     this.onSignedOut();
   }
 }

@@ -14,7 +14,7 @@ function page(title: string, ctx: Ctx, ...body: (Node | false)[]): HTMLElement {
 const link = (text: string, onClick: () => void) => h("button", { type: "button", class: "link", onclick: onClick }, text);
 
 async function signedIn(ctx: Ctx, pair: TokenPair, user?: User) {
-  ctx.session.adopt(pair);
+  await ctx.session.adopt(pair);
   ctx.session.user = user ?? (await ctx.session.call<User>("GET", "/users/me"));
   ctx.go("profile");
 }
@@ -85,7 +85,7 @@ export function forgotView(ctx: Ctx): HTMLElement {
 export function resetView(ctx: Ctx): HTMLElement {
   const f = form([email(ctx.state.email), code(), password("New password", "password", "new-password")], "Set new password", async (v) => {
     await request("POST", "/auth/password/reset", { email: v.email, code: v.code, password: v.password });
-    ctx.session.forget();
+    await ctx.session.forget();
     ctx.go("signin", { email: v.email, message: "Your password was changed. Sign in with the new one." });
   }, { invalid_code: "code" });
   return page("Choose a new password", ctx, f, h("p", { class: "links" }, link("Back to sign in", () => ctx.go("signin"))));

@@ -50,7 +50,7 @@ export function profileView(ctx: Ctx): HTMLElement {
     if (!(await confirmAction("Sign out on every device, this one included?", "Sign out everywhere"))) return;
     try {
       await ctx.session.call("POST", "/auth/logout-all");
-      ctx.session.forget();
+      await ctx.session.forget();
       ctx.go("signin", { message: "You are signed out on every device." });
     } catch (error) {
       showError(sessionsBox, error);
@@ -64,7 +64,7 @@ export function profileView(ctx: Ctx): HTMLElement {
     async (v) => {
       if (!(await confirmAction("Delete your account and everything in it? This cannot be undone.", "Delete account"))) return;
       await ctx.session.call("DELETE", "/users/me", { password: v.password });
-      ctx.session.forget();
+      await ctx.session.forget();
       ctx.go("signin", { message: "Your account was deleted." });
     },
     { invalid_credentials: "password" },
