@@ -23,7 +23,12 @@ export function usersView(ctx: Ctx): HTMLElement {
     for (const user of page.users) rows.append(row(user));
     cursor = page.nextCursor;
     more.hidden = cursor === null;
-    count.textContent = `${rows.children.length} user${rows.children.length === 1 ? "" : "s"} shown${cursor ? ", more available" : ""}.`;
+    updateCount();
+  }
+
+  function updateCount() {
+    const n = rows.children.length;
+    count.textContent = `${n} user${n === 1 ? "" : "s"} shown${cursor ? ", more available" : ""}.`;
   }
 
   function row(user: User): HTMLTableRowElement {
@@ -41,6 +46,7 @@ export function usersView(ctx: Ctx): HTMLElement {
         if (!(await confirmAction(`Delete ${u.email} for good?`, "Delete user"))) return;
         await ctx.session.call("DELETE", `/users/${u.id}`);
         tr.remove();
+        updateCount();
         status.replaceChildren(notice(`${u.email} was deleted.`, "ok"));
       });
       tr.replaceChildren(
@@ -87,6 +93,7 @@ export function usersView(ctx: Ctx): HTMLElement {
       if (v.name?.trim()) body.name = v.name;
       const user = await ctx.session.call<User>("POST", "/users", body);
       rows.prepend(row(user));
+      updateCount();
       el.reset();
       status.replaceChildren(notice(`${user.email} was created.`, "ok"));
     },
