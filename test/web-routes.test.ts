@@ -47,3 +47,8 @@ test("the UI takes only its own paths: other paths keep the API's 404/405 proble
   const api = await app.request("/health");
   expect(api.headers.get("content-security-policy")).toBeNull();
 });
+
+test("the committed assets.generated.ts is what src/web builds to (run `bun run build:web` if not)", async () => {
+  const { buildWebAssets, GENERATED } = await import("../scripts/web-assets");
+  expect((await buildWebAssets()).source).toBe(await Bun.file(GENERATED).text());
+});

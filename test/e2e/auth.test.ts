@@ -24,7 +24,9 @@ describe.skipIf(!hasChromium)("web UI: accounts (real server, real browser)", ()
   });
 
   async function open(viewport = { width: 1200, height: 900 }): Promise<{ page: Page; errors: string[] }> {
-    const page = await (await browser.newContext({ viewport })).newPage();
+    const context = await browser.newContext({ viewport });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
     const errors = watchErrors(page);
     await page.goto(server.url);
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
@@ -127,6 +129,24 @@ describe.skipIf(!hasChromium)("web UI: accounts (real server, real browser)", ()
     // The reset ended every session: the first tab is signed out at its next request.
     await first.getByRole("button", { name: "Save name" }).click();
     await first.getByText("Your session ended").waitFor();
+  }, 60_000);
+
+  test("signing in before verifying leads to the code form, and the code signs in", async () => {
+    const res = await fetch(`${server.url}/auth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "late@example.com", password: "late password 1", name: "Late" }),
+    });
+    expect(res.status).toBe(201);
+    const { page } = await open();
+    await page.getByLabel("Email").fill("late@example.com");
+    await page.getByLabel("Password").fill("late password 1");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("Verify your email first").waitFor();
+    expect(await page.getByLabel("Email").inputValue()).toBe("late@example.com");
+    await page.getByLabel("6-digit code").fill(await mail.code("late@example.com", "verify-email"));
+    await page.getByLabel("6-digit code").press("Enter");
+    await page.getByRole("heading", { name: "Hello, Late" }).waitFor();
   }, 60_000);
 
   test("repeated failed sign-ins show the 429 wait time from Retry-After", async () => {
