@@ -112,7 +112,9 @@ export function postgresFixture(viaNeon = false): DbFixture {
 }
 
 /** Empties the users table between tests. */
-export const truncateUsers = (db: Database) => db.execute(sql`truncate table users`);
+export async function truncateUsers(db: Database): Promise<void> {
+  await db.execute(sql`truncate table users`);
+}
 
 /** Whether a fixture can run here; registers the skip (or, under CI=true, the failure). */
 export function canRun(fixture: { name: string; needs?: "redis" | "postgres" }): boolean {
