@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { consumeCode, issueCode } from "../auth/codes";
-import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/limits";
+import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
 import { hashPassword, needsRehash, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { findRefreshToken, revokeAllSessions, revokeSession, rotateRefreshToken, startSession, type TokenPair as Pair } from "../auth/sessions";
@@ -94,12 +94,11 @@ const invalidCode = () => new ApiError(400, "invalid_code", "The code is wrong o
 /** The shared password check of /auth/login and /auth/token: same rules, same answers. */
 async function passwordLogin(c: Context<AppEnv>, email: string, password: string): Promise<Pair> {
   const s = c.var;
-  await assertLoginAllowed(s, email);
+  await takeLoginAttempt(s, email);
   const user = await s.users.findByEmail(email);
   // Always one bcrypt verify, against a dummy hash for unknown emails: equal timing either way.
   const ok = await verifyPassword(s, password, user?.passwordHash);
   if (!user || !ok) {
-    await recordLoginFailure(s, email);
     s.logger.warn("auth.login_failed", { requestId: s.requestId, userId: user?.id });
     throw invalidCredentials();
   }
