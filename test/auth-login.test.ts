@@ -221,3 +221,18 @@ describe("POST /auth/token (OAuth2 form)", () => {
     expect(res.body.code).toBe("unsupported_media_type");
   });
 });
+
+describe("failed-login limit under concurrency", () => {
+  test("a burst of parallel wrong passwords gets at most 5 tries; the rest are 429", async () => {
+    const t = await buildTestApp();
+    const u = await signUp(t);
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(t, "POST", "/auth/login", { json: { email: u.email, password: `guess number ${i}` }, headers: { "x-test-client": `10.1.0.${i}` } }),
+      ),
+    );
+    expect(burst.filter((r) => r.status === 401).length).toBeLessThanOrEqual(5);
+    expect(burst.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(15);
+    expect((await login(t, u.email, u.password)).status).toBe(429);
+  });
+});
