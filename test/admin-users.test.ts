@@ -134,6 +134,42 @@ describe("PATCH and DELETE /users/{id}", () => {
     expect((await call(t, "PATCH", `/users/${id}`, { token: admin.access, json: { name: "Root", role: "admin", disabled: false } })).status).toBe(200);
   });
 
+  test("two admins demoting/disabling each other at once: exactly one succeeds, one active admin remains", async () => {
+    const t = await buildTestApp();
+    const a = await signInAdmin(t);
+    const b = await signInAdmin(t);
+    const idOf = async (email: string) => (await t.services.users.findByEmail(email))!.id;
+    const [ra, rb] = await Promise.all([
+      call(t, "PATCH", `/users/${await idOf(b.email)}`, { token: a.access, json: { role: "user" } }),
+      call(t, "PATCH", `/users/${await idOf(a.email)}`, { token: b.access, json: { disabled: true } }),
+    ]);
+    // The loser is refused by the guard (409) or, if it ran after the other change, by its lost rights (401/403).
+    expect([ra, rb].filter((r) => r.status === 200)).toHaveLength(1);
+    expect([401, 403, 409]).toContain((ra.status === 200 ? rb : ra).status);
+    const admins = (await list(t, ra.status === 200 ? a.access : b.access)).body.users.filter((u: Json) => u.role === "admin" && !u.disabled);
+    expect(admins).toHaveLength(1);
+  });
+
+  test("the repository guard holds when two last-admin changes run at once", async () => {
+    const t = await buildTestApp();
+    const mk = (email: string) => t.services.users.create({ email, passwordHash: "x", role: "admin", emailVerified: true });
+    const [a, b] = [await mk("ga@example.com"), await mk("gb@example.com")];
+    const results = await Promise.all([
+      t.services.users.updateGuarded(a.id, { role: "user" }),
+      t.services.users.deleteGuarded(b.id),
+    ]);
+    expect(results.filter((r) => "error" in r && r.error === "last_admin")).toHaveLength(1);
+  });
+
+  test("an admin deleting themself (another admin remains) ends their own sessions", async () => {
+    const t = await buildTestApp();
+    const a = await signInAdmin(t);
+    await signInAdmin(t);
+    const id = (await t.services.users.findByEmail(a.email))!.id;
+    expect((await call(t, "DELETE", `/users/${id}`, { token: a.access })).status).toBe(204);
+    expect((await list(t, a.access)).status).toBe(401);
+  });
+
   test("a disabled admin does not count as an active admin", async () => {
     const t = await buildTestApp();
     const admin = await signInAdmin(t);
