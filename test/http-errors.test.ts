@@ -53,6 +53,13 @@ describe("error table of API.md", () => {
     expect(Array.isArray(res.body.errors)).toBe(true);
   });
 
+  test("400 validation_failed for a malformed form on /auth/token, named as a form", async () => {
+    const t = await buildTestApp();
+    const res = await call(t, "POST", "/auth/token", { body: "--x\r\nbroken", headers: { "content-type": "multipart/form-data; boundary=x" } });
+    expectProblem(res, 400, "validation_failed");
+    expect(res.body.detail).not.toContain("JSON");
+  });
+
   test("400 validation_failed for an unknown field, with errors[].path", async () => {
     const t = await buildTestApp();
     const res = await call(t, "POST", "/auth/login", { json: { email: "a@example.com", password: "whatever1", remember: true } });
