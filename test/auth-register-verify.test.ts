@@ -181,20 +181,3 @@ describe("POST /auth/verify/resend", () => {
     expect(t.mailer.count(email)).toBe(1);
   });
 });
-
-describe("disabled accounts and codes", () => {
-  test("a disabled account's valid code is 403 forbidden, and resend sends it nothing", async () => {
-    const t = await buildTestApp();
-    const email = "off@example.com";
-    const reg = await register(t, email);
-    await t.services.users.update(reg.body.user.id, { disabled: true });
-    const res = await verify(t, email, t.mailer.lastCode(email));
-    expect(res.status).toBe(403);
-    expect(res.body.code).toBe("forbidden");
-    expect(res.body.access_token).toBeUndefined();
-    t.clock.advanceSeconds(61);
-    await t.services.users.update(reg.body.user.id, { emailVerified: false });
-    expect((await call(t, "POST", "/auth/verify/resend", { json: { email } })).status).toBe(202);
-    expect(t.mailer.count(email)).toBe(1);
-  });
-});
