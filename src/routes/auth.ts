@@ -108,11 +108,34 @@ async function passwordLogin(c: Context<AppEnv>, email: string, password: string
   if (s.config.requireEmailVerification && !user.emailVerified) {
     throw new ApiError(403, "email_not_verified", "Verify your email before signing in.");
   }
-  if (needsRehash(s, user.passwordHash)) {
-    await s.users.update(user.id, { passwordHash: await hashPassword(s, password) });
+  let hash = user.passwordHash;
+  if (needsRehash(s, hash)) {
+    hash = await hashPassword(s, password);
+    await s.users.update(user.id, { passwordHash: hash });
+  }
+  const pair = await startSession(s, user);
+  // A password change or reset, a disable or a delete that committed while this login was checking
+  // the old password has already run revokeAllSessions, which could not see the session started
+  // just now. Re-reading the user after the session exists closes that gap: either this read sees
+  // the change, or that revocation runs after the session was registered and ends it.
+  const current = await s.users.findById(user.id);
+  const stillValid =
+    current !== null &&
+    !current.disabled &&
+    // A different hash may just be a concurrent login's cost upgrade: then the password still verifies.
+    (current.passwordHash === hash || (await verifyPassword(s, password, current.passwordHash)));
+  if (!stillValid) {
+    await endSessionOf(s, pair);
+    throw current?.disabled ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCredentials();
   }
   s.logger.info("auth.login", { requestId: s.requestId, userId: user.id });
-  return startSession(s, user);
+  return pair;
+}
+
+/** Ends the session a pair was just issued for (its refresh token names the session). */
+async function endSessionOf(s: AppEnv["Variables"], pair: Pair): Promise<void> {
+  const record = await findRefreshToken(s, pair.refresh_token);
+  if (record) await revokeSession(s, record.sid, record.uid);
 }
 
 async function refreshPair(c: Context<AppEnv>, refreshToken: string): Promise<Pair> {
@@ -150,6 +173,12 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     const user = found.emailVerified ? found : ((await s.users.update(found.id, { emailVerified: true })) ?? found);
     if (user.disabled) throw new ApiError(403, "forbidden", "This account is disabled.");
     const pair = await startSession(s, user);
+    // As at login: a disable or delete that landed meanwhile could not see this new session.
+    const current = await s.users.findById(user.id);
+    if (!current || current.disabled) {
+      await endSessionOf(s, pair);
+      throw current ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCode();
+    }
     return c.json({ user: toPublicUser(user), ...pair }, 200);
   })
   .openapi(resend, async (c) => {
