@@ -110,8 +110,9 @@ async function passwordLogin(c: Context<AppEnv>, email: string, password: string
   }
   let hash = user.passwordHash;
   if (needsRehash(s, hash)) {
-    hash = await hashPassword(s, password);
-    await s.users.update(user.id, { passwordHash: hash });
+    const upgraded = await hashPassword(s, password);
+    // Only over the hash just verified: a password reset that landed meanwhile must not be undone.
+    if (await s.users.update(user.id, { passwordHash: upgraded }, { ifPasswordHash: hash })) hash = upgraded;
   }
   const pair = await startSession(s, user);
   // A password change or reset, a disable or a delete that committed while this login was checking
