@@ -72,6 +72,21 @@ describe("a login in flight cannot outlive a revocation that lands meanwhile", (
     expect((await call(t, "GET", "/users/me", { token: u.access })).status).toBe(200);
   });
 
+  test("a bcrypt cost upgrade at login never overwrites a password reset that landed meanwhile", async () => {
+    const t = await buildTestApp();
+    const u = await signUp(t);
+    await call(t, "POST", "/auth/password/forgot", { json: { email: u.email } });
+    const g = gatedApp(await buildTestApp({ env: { BCRYPT_COST: "5" }, keepData: true }));
+    const login = call(g.app, "POST", "/auth/login", { json: { email: u.email, password: u.password } });
+    await g.inVerify;
+    const code = t.mailer.lastCode(u.email, "reset-password");
+    expect((await call(t, "POST", "/auth/password/reset", { json: { email: u.email, code, password: "the new password" } })).status).toBe(204);
+    g.release();
+    await login;
+    expect((await call(t, "POST", "/auth/login", { json: { email: u.email, password: "the new password" } })).status).toBe(200);
+    expect((await call(t, "POST", "/auth/login", { json: { email: u.email, password: u.password } })).status).toBe(401);
+  });
+
   test("a login that races nothing is unaffected, including a bcrypt cost upgrade", async () => {
     const t = await buildTestApp();
     const u = await signUp(t);
