@@ -68,7 +68,9 @@ export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     const user = await currentUser(c);
     const { currentPassword, newPassword } = c.req.valid("json");
     await confirmPassword(c, user, currentPassword);
-    await s.users.update(user.id, { passwordHash: await hashPassword(s, newPassword) });
+    // Only over the hash just confirmed: a reset that landed meanwhile (and ended this session) wins.
+    const changed = await s.users.update(user.id, { passwordHash: await hashPassword(s, newPassword) }, { ifPasswordHash: user.passwordHash });
+    if (!changed) throw new ApiError(401, "invalid_credentials", "The password is incorrect.");
     await revokeAllSessions(s, user.id, s.auth.sessionId);
     s.logger.info("auth.password_changed", { requestId: s.requestId, userId: user.id });
     return c.body(null, 204);
