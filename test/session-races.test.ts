@@ -25,7 +25,7 @@ function gatedApp(t: TestApp) {
   return { app: { app: createApp({ ...t.services, hasher }) }, inVerify, release };
 }
 
-describe("a login in flight cannot outlive a revocation that lands meanwhile", () => {
+describe("requests in flight cannot outlive or undo a password reset, change or disable that lands meanwhile", () => {
   test("password reset during a login with the old password", async () => {
     const t = await buildTestApp();
     const u = await signUp(t);
@@ -85,6 +85,21 @@ describe("a login in flight cannot outlive a revocation that lands meanwhile", (
     await login;
     expect((await call(t, "POST", "/auth/login", { json: { email: u.email, password: "the new password" } })).status).toBe(200);
     expect((await call(t, "POST", "/auth/login", { json: { email: u.email, password: u.password } })).status).toBe(401);
+  });
+
+  test("a password change in flight never overwrites a reset that landed meanwhile", async () => {
+    const t = await buildTestApp();
+    const u = await signUp(t);
+    await call(t, "POST", "/auth/password/forgot", { json: { email: u.email } });
+    const g = gatedApp(t);
+    const change = call(g.app, "POST", "/users/me/password", { token: u.access, json: { currentPassword: u.password, newPassword: "the thief's password" } });
+    await g.inVerify;
+    const code = t.mailer.lastCode(u.email, "reset-password");
+    expect((await call(t, "POST", "/auth/password/reset", { json: { email: u.email, code, password: "the owner's password" } })).status).toBe(204);
+    g.release();
+    expect((await change).status).toBe(401);
+    expect((await call(t, "POST", "/auth/login", { json: { email: u.email, password: "the owner's password" } })).status).toBe(200);
+    expect((await call(t, "POST", "/auth/login", { json: { email: u.email, password: "the thief's password" } })).status).toBe(401);
   });
 
   test("a login that races nothing is unaffected, including a bcrypt cost upgrade", async () => {
