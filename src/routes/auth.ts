@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { consumeCode, issueCode } from "../auth/codes";
-import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/limits";
+import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
 import { hashPassword, needsRehash, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { findRefreshToken, revokeAllSessions, revokeSession, rotateRefreshToken, startSession, type TokenPair as Pair } from "../auth/sessions";
@@ -94,12 +94,11 @@ const invalidCode = () => new ApiError(400, "invalid_code", "The code is wrong o
 /** The shared password check of /auth/login and /auth/token: same rules, same answers. */
 async function passwordLogin(c: Context<AppEnv>, email: string, password: string): Promise<Pair> {
   const s = c.var;
-  await assertLoginAllowed(s, email);
+  await takeLoginAttempt(s, email);
   const user = await s.users.findByEmail(email);
   // Always one bcrypt verify, against a dummy hash for unknown emails: equal timing either way.
   const ok = await verifyPassword(s, password, user?.passwordHash);
   if (!user || !ok) {
-    await recordLoginFailure(s, email);
     s.logger.warn("auth.login_failed", { requestId: s.requestId, userId: user?.id });
     throw invalidCredentials();
   }
@@ -109,11 +108,35 @@ async function passwordLogin(c: Context<AppEnv>, email: string, password: string
   if (s.config.requireEmailVerification && !user.emailVerified) {
     throw new ApiError(403, "email_not_verified", "Verify your email before signing in.");
   }
-  if (needsRehash(s, user.passwordHash)) {
-    await s.users.update(user.id, { passwordHash: await hashPassword(s, password) });
+  let hash = user.passwordHash;
+  if (needsRehash(s, hash)) {
+    const upgraded = await hashPassword(s, password);
+    // Only over the hash just verified: a password reset that landed meanwhile must not be undone.
+    if (await s.users.update(user.id, { passwordHash: upgraded }, { ifPasswordHash: hash })) hash = upgraded;
+  }
+  const pair = await startSession(s, user);
+  // A password change or reset, a disable or a delete that committed while this login was checking
+  // the old password has already run revokeAllSessions, which could not see the session started
+  // just now. Re-reading the user after the session exists closes that gap: either this read sees
+  // the change, or that revocation runs after the session was registered and ends it.
+  const current = await s.users.findById(user.id);
+  const stillValid =
+    current !== null &&
+    !current.disabled &&
+    // A different hash may just be a concurrent login's cost upgrade: then the password still verifies.
+    (current.passwordHash === hash || (await verifyPassword(s, password, current.passwordHash)));
+  if (!stillValid) {
+    await endSessionOf(s, pair);
+    throw current?.disabled ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCredentials();
   }
   s.logger.info("auth.login", { requestId: s.requestId, userId: user.id });
-  return startSession(s, user);
+  return pair;
+}
+
+/** Ends the session a pair was just issued for (its refresh token names the session). */
+async function endSessionOf(s: AppEnv["Variables"], pair: Pair): Promise<void> {
+  const record = await findRefreshToken(s, pair.refresh_token);
+  if (record) await revokeSession(s, record.sid, record.uid);
 }
 
 async function refreshPair(c: Context<AppEnv>, refreshToken: string): Promise<Pair> {
@@ -151,6 +174,12 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     const user = found.emailVerified ? found : ((await s.users.update(found.id, { emailVerified: true })) ?? found);
     if (user.disabled) throw new ApiError(403, "forbidden", "This account is disabled.");
     const pair = await startSession(s, user);
+    // As at login: a disable or delete that landed meanwhile could not see this new session.
+    const current = await s.users.findById(user.id);
+    if (!current || current.disabled) {
+      await endSessionOf(s, pair);
+      throw current ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCode();
+    }
     return c.json({ user: toPublicUser(user), ...pair }, 200);
   })
   .openapi(resend, async (c) => {
