@@ -1,7 +1,7 @@
 import { rateLimited } from "../errors";
 import type { Services } from "../services";
 
-type Deps = Pick<Services, "store" | "config" | "clock" | "logger">;
+type Deps = Pick<Services, "store" | "config" | "clock" | "logger"> & { requestId?: string };
 
 export const LOGIN_FAILURE_WINDOW_SECONDS = 900;
 const loginFailuresKey = (email: string) => `lf:${email}`;
@@ -12,7 +12,7 @@ export async function assertLoginAllowed(deps: Deps, email: string): Promise<voi
   if (limit === 0) return;
   const failures = Number((await deps.store.get(loginFailuresKey(email))) ?? 0);
   if (failures >= limit) {
-    deps.logger.warn("auth.rate_limited", { reason: "login_failures" });
+    deps.logger.warn("auth.rate_limited", { requestId: deps.requestId, reason: "login_failures" });
     throw rateLimited(await deps.store.ttlSeconds(loginFailuresKey(email)), "Too many failed logins for this account. Try again later.");
   }
 }

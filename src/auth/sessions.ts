@@ -21,7 +21,8 @@ const userSessionsKey = (uid: string) => `us:${uid}`;
 const refreshKey = (hash: string) => `rt:${hash}`;
 const refreshUsedKey = (hash: string) => `rtu:${hash}`;
 
-type Deps = Pick<Services, "store" | "config" | "clock" | "logger">;
+// requestId is there when called from a request (c.var), so security events join their request log line.
+type Deps = Pick<Services, "store" | "config" | "clock" | "logger"> & { requestId?: string };
 
 /** Why a refresh token was refused; the route answers 401 invalid_token for all of them. */
 export type RefreshRefusal = "unknown" | "reused" | "session_ended";
@@ -82,7 +83,7 @@ export async function rotateRefreshToken(
   if (firstUse !== null) {
     const withinGrace = config.refreshReuseGrace > 0 && now - Number(firstUse) <= config.refreshReuseGrace * 1000;
     if (!withinGrace) {
-      logger.warn("auth.refresh_reuse_detected", { userId: record.uid, sessionId: record.sid });
+      logger.warn("auth.refresh_reuse_detected", { requestId: deps.requestId, userId: record.uid, sessionId: record.sid });
       await revokeSession(deps, record.sid, record.uid);
       return "reused";
     }
@@ -109,7 +110,7 @@ export async function isSessionAlive(deps: Pick<Deps, "store" | "clock">, sid: s
 export async function revokeSession(deps: Deps, sid: string, uid: string): Promise<void> {
   await deps.store.delete(sessionKey(sid));
   await deps.store.setRemove(userSessionsKey(uid), sid);
-  deps.logger.info("auth.session_revoked", { userId: uid, sessionId: sid });
+  deps.logger.info("auth.session_revoked", { requestId: deps.requestId, userId: uid, sessionId: sid });
 }
 
 /** Ends every session of a user, except `keepSid` when given (a password change keeps the caller's). */
@@ -117,5 +118,5 @@ export async function revokeAllSessions(deps: Deps, uid: string, keepSid?: strin
   const sids = (await deps.store.setMembers(userSessionsKey(uid))).filter((sid) => sid !== keepSid);
   if (sids.length > 0) await deps.store.delete(...sids.map(sessionKey));
   for (const sid of sids) await deps.store.setRemove(userSessionsKey(uid), sid);
-  deps.logger.info("auth.sessions_revoked", { userId: uid, count: sids.length });
+  deps.logger.info("auth.sessions_revoked", { requestId: deps.requestId, userId: uid, count: sids.length });
 }
