@@ -144,7 +144,16 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       if (error instanceof EmailTakenError) throw new ApiError(409, "email_taken", "An account with this email already exists.");
       throw error;
     }
-    const code = await issueCode(s, "verify-email", email);
+    let code;
+    try {
+      code = await issueCode(s, "verify-email", email);
+    } catch (error) {
+      // The store is down: undo the row, so a 503 means "nothing happened" and a retry is not 409 email_taken.
+      await s.users.deleteGuarded(user.id).catch((undo: unknown) =>
+        s.logger.error("auth.register_undo_failed", { requestId: s.requestId, userId: user.id, error: (undo as Error)?.name }),
+      );
+      throw error;
+    }
     if (code) sendInBackground(c, codeMessage(email, "verify-email", code));
     s.logger.info("auth.registered", { requestId: s.requestId, userId: user.id });
     return c.json({ user: toPublicUser(user) }, 201);
