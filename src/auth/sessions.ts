@@ -77,6 +77,13 @@ export async function rotateRefreshToken(
   if (!record) return "unknown";
   // A token of an ended session is refused before anything is written: a rejected request changes nothing.
   if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
+  // The database is read before the token is marked used: if it is down, the 503 leaves the token
+  // unused, so the client's retry after the outage is not mistaken for theft (which ends the session).
+  const role = await loadRole(record.uid);
+  if (!role) {
+    await revokeSession(deps, record.sid, record.uid);
+    return "session_ended";
+  }
   const now = clock.now();
   const remaining = Math.max(1, Math.ceil((record.exp - now) / 1000));
   const firstUse = await store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining);
@@ -90,11 +97,6 @@ export async function rotateRefreshToken(
   }
   // Re-checked after marking: a logout racing this refresh wins.
   if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
-  const role = await loadRole(record.uid);
-  if (!role) {
-    await revokeSession(deps, record.sid, record.uid);
-    return "session_ended";
-  }
   return issuePair(deps, record.uid, record.sid, role);
 }
 
