@@ -35,7 +35,7 @@ for (const f of fixtures) {
 
     test("a second account with the same email is EmailTakenError", async () => {
       await newUser("dup@example.com");
-      expect(newUser("dup@example.com")).rejects.toBeInstanceOf(EmailTakenError);
+      await expect(newUser("dup@example.com")).rejects.toBeInstanceOf(EmailTakenError);
     });
 
     test("10 concurrent creates of one email: exactly one succeeds, the rest are EmailTakenError", async () => {

@@ -78,7 +78,7 @@ for (const f of fixtures) {
       const s = f.store();
       const k = key("inc");
       const counts = await Promise.all(Array.from({ length: 50 }, () => s.increment(k, 60)));
-      expect(counts.toSorted((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      expect(counts.sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     });
 
     test("sets: add, list, remove; setAdd renews the set's lifetime", async () => {
@@ -87,7 +87,7 @@ for (const f of fixtures) {
       await s.setAdd(k, "a", 60);
       await s.setAdd(k, "b", 60);
       await s.setAdd(k, "a", 60);
-      expect((await s.setMembers(k)).toSorted()).toEqual(["a", "b"]);
+      expect((await s.setMembers(k)).sort()).toEqual(["a", "b"]);
       await s.setRemove(k, "a");
       expect(await s.setMembers(k)).toEqual(["b"]);
       await s.setAdd(k, "c", 300);

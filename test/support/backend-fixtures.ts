@@ -5,7 +5,7 @@ import { openNeonHttp } from "../../src/db/neon";
 import { migratePostgres, openPostgres } from "../../src/db/postgres";
 import type { Database } from "../../src/db/users";
 import { createMemoryStore } from "../../src/store/memory";
-import { createRedisStore } from "../../src/store/redis";
+import { createRedisStore, REDIS_CLIENT_OPTIONS } from "../../src/store/redis";
 import type { Store } from "../../src/store/store";
 import { createUpstashStore, UPSTASH_CLIENT_OPTIONS } from "../../src/store/upstash";
 import { sharedPglite } from "./app";
@@ -61,7 +61,7 @@ export function redisStoreFixture(viaUpstash = false): StoreFixture {
         store = createUpstashStore(new Redis({ url: endpoint.url, token: endpoint.token, ...UPSTASH_CLIENT_OPTIONS }));
         closeClient = endpoint.stop;
       } else {
-        const client = new RedisClient(server.url, { enableOfflineQueue: false, connectionTimeout: 2000 });
+        const client = new RedisClient(server.url, REDIS_CLIENT_OPTIONS);
         store = createRedisStore(client);
         closeClient = async () => client.close();
       }
