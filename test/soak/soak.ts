@@ -9,7 +9,8 @@ import { SQL } from "bun";
 import { startPostgres } from "../support/postgres";
 import { freePort } from "../support/processes";
 import { startRedis } from "../support/redis";
-import { canLogIn, createClient, runWorker, startMailSink, type Ledger } from "./traffic";
+import { createClient, startMailSink } from "./client";
+import { canLogIn, runWorker, type Ledger } from "./traffic";
 
 const seconds = Number(process.env.SOAK_SECONDS ?? 300);
 const workers = Number(process.env.SOAK_WORKERS ?? 6);
