@@ -1,7 +1,7 @@
 import { rateLimited } from "../errors";
 import type { Services } from "../services";
 
-type Deps = Pick<Services, "store" | "config" | "clock" | "logger">;
+type Deps = Pick<Services, "store" | "config" | "clock" | "logger"> & { requestId?: string };
 
 export const LOGIN_FAILURE_WINDOW_SECONDS = 900;
 const loginFailuresKey = (email: string) => `lf:${email}`;
@@ -18,7 +18,7 @@ export async function takeLoginAttempt(deps: Deps, email: string): Promise<void>
   if (limit === 0) return;
   const tries = await deps.store.increment(loginFailuresKey(email), LOGIN_FAILURE_WINDOW_SECONDS);
   if (tries > limit) {
-    deps.logger.warn("auth.rate_limited", { reason: "login_failures" });
+    deps.logger.warn("auth.rate_limited", { requestId: deps.requestId, reason: "login_failures" });
     throw rateLimited(await deps.store.ttlSeconds(loginFailuresKey(email)), "Too many failed logins for this account. Try again later.");
   }
 }

@@ -91,6 +91,13 @@ const reset = createRoute({
 const invalidCredentials = () => new ApiError(401, "invalid_credentials", "Email or password is incorrect.");
 const invalidCode = () => new ApiError(400, "invalid_code", "The code is wrong or expired, or too many wrong codes were tried.");
 
+/** Consumes the code or logs the rejection (never the code itself) and throws 400 invalid_code. */
+async function requireCode(c: Context<AppEnv>, purpose: "verify-email" | "reset-password", email: string, code: string) {
+  if (await consumeCode(c.var, purpose, email, code)) return;
+  c.var.logger.warn("auth.code_rejected", { requestId: c.var.requestId, purpose });
+  throw invalidCode();
+}
+
 /** The shared password check of /auth/login and /auth/token: same rules, same answers. */
 async function passwordLogin(c: Context<AppEnv>, email: string, password: string): Promise<Pair> {
   const s = c.var;
@@ -160,7 +167,16 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       if (error instanceof EmailTakenError) throw new ApiError(409, "email_taken", "An account with this email already exists.");
       throw error;
     }
-    const code = await issueCode(s, "verify-email", email);
+    let code;
+    try {
+      code = await issueCode(s, "verify-email", email);
+    } catch (error) {
+      // The store is down: undo the row, so a 503 means "nothing happened" and a retry is not 409 email_taken.
+      await s.users.deleteGuarded(user.id).catch((undo: unknown) =>
+        s.logger.error("auth.register_undo_failed", { requestId: s.requestId, userId: user.id, error: (undo as Error)?.name }),
+      );
+      throw error;
+    }
     if (code) sendInBackground(c, codeMessage(email, "verify-email", code));
     s.logger.info("auth.registered", { requestId: s.requestId, userId: user.id });
     return c.json({ user: toPublicUser(user) }, 201);
@@ -168,7 +184,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   .openapi(verify, async (c) => {
     const s = c.var;
     const { email, code } = c.req.valid("json");
-    if (!(await consumeCode(s, "verify-email", email, code))) throw invalidCode();
+    await requireCode(c, "verify-email", email, code);
     const found = await s.users.findByEmail(email);
     if (!found) throw invalidCode();
     const user = found.emailVerified ? found : ((await s.users.update(found.id, { emailVerified: true })) ?? found);
@@ -180,6 +196,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       await endSessionOf(s, pair);
       throw current ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCode();
     }
+    s.logger.info("auth.email_verified", { requestId: s.requestId, userId: user.id });
     return c.json({ user: toPublicUser(user), ...pair }, 200);
   })
   .openapi(resend, async (c) => {
@@ -232,7 +249,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   .openapi(reset, async (c) => {
     const s = c.var;
     const { email, code, password } = c.req.valid("json");
-    if (!(await consumeCode(s, "reset-password", email, code))) throw invalidCode();
+    await requireCode(c, "reset-password", email, code);
     const user = await s.users.findByEmail(email);
     if (!user) throw invalidCode();
     // Receiving the code proves the mailbox is theirs, so the email counts as verified too.
