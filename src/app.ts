@@ -29,6 +29,8 @@ export function createApp(services: Services) {
       maxAge: 600,
     }),
   );
+  // Before the body checks, so malformed and oversized requests count against the client too.
+  app.use("/auth/*", authRateLimit);
   app.use(
     bodyLimit({
       maxSize: services.config.maxBodyBytes,
@@ -38,7 +40,6 @@ export function createApp(services: Services) {
     }),
   );
   app.use(requireBodyType());
-  app.use("/auth/*", authRateLimit);
 
   // Order matters: /users/me must be matched before /users/{id}.
   app.route("/", systemRoutes);

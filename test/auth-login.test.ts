@@ -130,6 +130,15 @@ describe("POST /auth/login", () => {
     expect((await call(t, "POST", "/auth/verify/resend", { json: { email: "a@example.com" }, headers: { "x-test-client": "c" } })).status).toBe(429);
   });
 
+  test("malformed and wrongly typed /auth requests count against the client too", async () => {
+    const t = await buildTestApp({ env: { RATE_LIMIT_AUTH_PER_MINUTE: "3" } });
+    const headers = { "x-test-client": "bad" };
+    expect((await call(t, "POST", "/auth/login", { body: "not json", headers: { ...headers, "content-type": "text/plain" } })).status).toBe(415);
+    expect((await call(t, "POST", "/auth/login", { body: "{oops", headers: { ...headers, "content-type": "application/json" } })).status).toBe(400);
+    expect((await call(t, "POST", "/auth/login", { body: "x".repeat(20_000), headers: { ...headers, "content-type": "application/json" } })).status).toBe(413);
+    expect((await call(t, "POST", "/auth/login", { json: { email: "a@example.com", password: "whatever1" }, headers })).status).toBe(429);
+  });
+
   test("a hash made at another BCRYPT_COST is upgraded at the next successful login", async () => {
     const t = await buildTestApp();
     const u = await signUp(t);
