@@ -46,6 +46,10 @@ export function mapDbError(error: unknown): unknown {
     if (typeof code === "string" && CONNECTION_CODES.has(code)) return new DatabaseUnavailableError(error);
     // fetch() failures (Neon over HTTP) surface as TypeError or a NeonDbError wrapping one.
     if (e instanceof TypeError && /fetch|network|connect/i.test(e.message)) return new DatabaseUnavailableError(error);
+    // Neon over HTTP: a 5xx from the endpoint (compute unreachable, gateway down) has no SQLSTATE.
+    if (e instanceof Error && e.name === "NeonDbError" && /^(Server error \(HTTP status 5\d\d\)|Error connecting to database)/.test(e.message)) {
+      return new DatabaseUnavailableError(error);
+    }
     if (e instanceof Error && /ECONNREFUSED|connection (refused|closed|terminated)|Connection terminated|socket hang up|server closed the connection/i.test(e.message)) {
       return new DatabaseUnavailableError(error);
     }
