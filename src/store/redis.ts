@@ -14,27 +14,7 @@ const CONNECT_TIMEOUT_MS = 2000;
  * recovers on its own once Redis is back.
  */
 export function createRedisStore(client: RedisClient): Store {
-  let connecting: Promise<void> | undefined;
-
-  function ensureConnected(): Promise<void> {
-    if (client.connected) return Promise.resolve();
-    connecting ??= withTimeout(client.connect(), CONNECT_TIMEOUT_MS).finally(() => {
-      connecting = undefined;
-    });
-    return connecting;
-  }
-
-  async function send(command: string, args: (string | number)[]): Promise<any> {
-    try {
-      await ensureConnected();
-      return await client.send(command, args.map(String));
-    } catch (error) {
-      // A reply error (wrong type, bad script) is a bug, not an outage: let it through.
-      if ((error as { code?: string })?.code === "ERR_REDIS_SERVER_ERROR") throw error;
-      throw new StoreUnavailableError(error);
-    }
-  }
-
+  const send = redisSender(client);
   const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
   return {
@@ -61,6 +41,31 @@ export function createRedisStore(client: RedisClient): Store {
     ping: async () => {
       await send("PING", []);
     },
+  };
+}
+
+/**
+ * Sends raw commands on a Bun RedisClient: connects first when the client is not connected (or
+ * gave up reconnecting), and reports an unreachable server as StoreUnavailableError. A reply
+ * error from Redis itself (code ERR_REDIS_SERVER_ERROR) passes through: it is a bug, not an outage.
+ */
+export function redisSender(client: RedisClient): (command: string, args: (string | number)[]) => Promise<any> {
+  let connecting: Promise<void> | undefined;
+  function ensureConnected(): Promise<void> {
+    if (client.connected) return Promise.resolve();
+    connecting ??= withTimeout(client.connect(), CONNECT_TIMEOUT_MS).finally(() => {
+      connecting = undefined;
+    });
+    return connecting;
+  }
+  return async (command, args) => {
+    try {
+      await ensureConnected();
+      return await client.send(command, args.map(String));
+    } catch (error) {
+      if ((error as { code?: string })?.code === "ERR_REDIS_SERVER_ERROR") throw error;
+      throw new StoreUnavailableError(error);
+    }
   };
 }
 

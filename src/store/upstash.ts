@@ -16,7 +16,7 @@ export const UPSTASH_CLIENT_OPTIONS = {
 } as const;
 
 /** A reply error from Redis itself ("ERR ...", "WRONGTYPE ...") is a bug, not an outage. */
-const REDIS_REPLY_ERROR = /^(ERR|WRONGTYPE|NOSCRIPT|EXECABORT|BUSY|NOPERM|OOM)\b/;
+const REDIS_REPLY_ERROR = /^(Command failed: )?(ERR|WRONGTYPE|NOSCRIPT|EXECABORT|BUSY|NOPERM|OOM)\b/;
 
 /**
  * Store on Upstash Redis over its REST API (one HTTPS request per command): works on Cloudflare

@@ -20,6 +20,13 @@ function hookExit() {
     }
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
+  // A signal ends the process without "exit" unless someone handles it: when nobody else does,
+  // exit normally so the hook above still stops the servers.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) === 1) process.exit(130);
+    });
+  }
 }
 
 /** Remembers a server process so it is stopped (with `signal`) when this process exits. */
