@@ -9,14 +9,11 @@ import { createMailer } from "../mail/select";
 import type { Services } from "../services";
 import { UPSTASH_CLIENT_OPTIONS, createUpstashStore } from "../store/upstash";
 
-/** Workers bindings: every configuration variable of API.md, plus one for local testing. */
-export type WorkerEnv = Record<string, unknown> & {
-  /**
-   * For local development and tests only: where Neon's HTTP driver sends its queries
-   * (e.g. `http://127.0.0.1:4444/sql`) instead of `https://<host>/sql`. Leave unset in production.
-   */
-  NEON_FETCH_ENDPOINT?: string;
-};
+/**
+ * Workers bindings: the configuration variables of API.md as vars and secrets. NEON_FETCH_ENDPOINT
+ * (local development and tests only) points Neon's driver at a local endpoint instead of Neon.
+ */
+export type WorkerEnv = Record<string, unknown>;
 
 /** API.md: on Workers the client is named by Cloudflare's own header unless CLIENT_IP_HEADER says otherwise. */
 export const WORKERS_CLIENT_IP_HEADER = "cf-connecting-ip";
@@ -26,14 +23,13 @@ export const WORKERS_CLIENT_IP_HEADER = "cf-connecting-ip";
  * bcryptjs (no native bcrypt in workerd), webhook/Resend mail. Opens no connection itself:
  * both backends are plain fetch per query.
  */
-export function buildWorkerServices(config: Config, env: WorkerEnv, logger: Logger = createJsonLogger()): Services {
+export function buildWorkerServices(config: Config, logger: Logger = createJsonLogger()): Services {
   // Only the HTTP drivers exist in the Worker bundle, so any DATABASE_URL is reached through Neon's.
   if (!config.databaseUrl) throw new ConfigError("Invalid configuration:\n  DATABASE_URL: required on Workers (a Neon URL)");
   if (!config.upstash) {
     throw new ConfigError("Invalid configuration:\n  UPSTASH_REDIS_REST_URL: required on Workers (REDIS_URL needs TCP, which Workers lack)");
   }
-  const endpoint = typeof env.NEON_FETCH_ENDPOINT === "string" && env.NEON_FETCH_ENDPOINT !== "" ? env.NEON_FETCH_ENDPOINT : undefined;
-  const db = openNeonHttp(config.databaseUrl, { fetchEndpoint: endpoint });
+  const db = openNeonHttp(config.databaseUrl, { fetchEndpoint: config.neonFetchEndpoint });
   const redis = new Redis({ url: config.upstash.url, token: config.upstash.token, ...UPSTASH_CLIENT_OPTIONS });
   const clock = systemClock;
   return {

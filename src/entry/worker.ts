@@ -15,7 +15,7 @@ async function build(env: WorkerEnv): Promise<Built> {
   const logger = createJsonLogger();
   const config = parseConfig(env);
   if (config.bcryptCost < 10) logger.warn("config.weak_bcrypt_cost", { cost: config.bcryptCost });
-  const services = buildWorkerServices(config, env, logger);
+  const services = buildWorkerServices(config, logger);
   await seedAdmin(services);
   return { app: createApp(services) };
 }
