@@ -75,6 +75,10 @@ function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
     // Hono's JSON validator throws this for a body that does not parse.
     return new ApiError(400, "validation_failed", "The body is not valid JSON.", { errors: [{ path: "", message: "malformed JSON" }] });
   }
+  if (error instanceof HTTPException && error.status === 415) {
+    // zod-openapi's media-type gate: a body without a Content-Type (possible in-process and on Workers).
+    return new ApiError(415, "unsupported_media_type", "Send the body with a supported Content-Type.");
+  }
   if (error instanceof HTTPException && error.status === 413) {
     return new ApiError(413, "payload_too_large", "The body is too large.");
   }

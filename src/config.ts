@@ -26,8 +26,14 @@ export const ConfigSchema = z
     BCRYPT_COST: int(4, 15).default(10),
     REFRESH_REUSE_GRACE: int(0, 300).default(10),
     REQUIRE_EMAIL_VERIFICATION: bool.default(true),
-    ADMIN_EMAIL: z.email().optional(),
-    ADMIN_PASSWORD: z.string().min(8).optional(),
+    // Trimmed and lower-cased before it is checked, like every email (a trailing newline from a secrets file is common).
+    ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email()).optional(),
+    // API.md's password rule (8..72 bytes): a longer one could never be typed into /auth/login.
+    ADMIN_PASSWORD: z
+      .string()
+      .refine((s) => new TextEncoder().encode(s).length >= 8, "at least 8 bytes")
+      .refine((s) => new TextEncoder().encode(s).length <= 72, "at most 72 bytes (bcrypt's limit)")
+      .optional(),
     MAIL_TRANSPORT: z.enum(["console", "webhook", "resend"]).default("console"),
     MAIL_WEBHOOK_URL: optionalUrl,
     MAIL_FROM: z.string().optional(),
@@ -40,6 +46,8 @@ export const ConfigSchema = z
     PORT: int(0, 65_535).default(8787),
     HOST: z.string().default("127.0.0.1"),
   })
+  // `when`: run these checks even when another key already failed, so one error lists every bad key.
+  // The fields read here are plain strings, so they are usable even when others did not parse.
   .superRefine((c, ctx) => {
     const bytes = c.JWT_SECRET ? new TextEncoder().encode(c.JWT_SECRET).length : 0;
     if (c.NODE_ENV !== "development" && bytes < 32) {
@@ -59,7 +67,7 @@ export const ConfigSchema = z
     if (!!c.ADMIN_EMAIL !== !!c.ADMIN_PASSWORD) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });
     }
-  });
+  }, { when: () => true });
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
 
@@ -84,7 +92,7 @@ function toConfig(c: RawConfig) {
     bcryptCost: c.BCRYPT_COST,
     refreshReuseGrace: c.REFRESH_REUSE_GRACE,
     requireEmailVerification: c.REQUIRE_EMAIL_VERIFICATION,
-    admin: c.ADMIN_EMAIL && c.ADMIN_PASSWORD ? { email: c.ADMIN_EMAIL.trim().toLowerCase(), password: c.ADMIN_PASSWORD } : undefined,
+    admin: c.ADMIN_EMAIL && c.ADMIN_PASSWORD ? { email: c.ADMIN_EMAIL, password: c.ADMIN_PASSWORD } : undefined,
     mail: { transport: c.MAIL_TRANSPORT, webhookUrl: c.MAIL_WEBHOOK_URL, from: c.MAIL_FROM, resendApiKey: c.RESEND_API_KEY },
     corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
     clientIpHeader: c.CLIENT_IP_HEADER?.toLowerCase(),

@@ -18,11 +18,15 @@ export const Password = z
   .refine((s) => utf8Bytes(s) <= 72, "must be at most 72 bytes (bcrypt's limit)")
   .openapi({ type: "string", format: "password", minLength: 8, maxLength: 72, example: "correct horse battery" });
 
+/** Postgres text cannot hold U+0000: refused at the door (400), not by the database (500). */
+export const noNul = (s: string) => !s.includes("\u0000");
+
 export const Name = z
   .string()
   .trim()
   .min(1, "must not be empty")
   .max(100, "at most 100 characters")
+  .refine(noNul, "must not contain NUL characters")
   .openapi({ type: "string", example: "Ada" });
 
 export const Code = z

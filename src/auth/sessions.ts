@@ -15,8 +15,10 @@ type SessionRecord = { uid: string; exp: number };
 type RefreshRecord = { sid: string; uid: string; exp: number };
 
 // Store keys. Sessions: s:<sid>; a user's sessions: us:<uid>; refresh tokens by hash: rt:<hash>;
-// first use of a refresh token: rtu:<hash> (its presence means "already used").
+// first use of a refresh token: rtu:<hash> (its presence means "already used");
+// ended sessions: sr:<sid> (a tombstone, so a rotation in flight cannot bring the session back).
 const sessionKey = (sid: string) => `s:${sid}`;
+const revokedKey = (sid: string) => `sr:${sid}`;
 const userSessionsKey = (uid: string) => `us:${uid}`;
 const refreshKey = (hash: string) => `rt:${hash}`;
 const refreshUsedKey = (hash: string) => `rtu:${hash}`;
@@ -74,6 +76,8 @@ export async function rotateRefreshToken(
   const { store, clock, config, logger } = deps;
   const record = await findRefreshToken(deps, refreshToken);
   if (!record) return "unknown";
+  // A token of an ended session is refused before anything is written: a rejected request changes nothing.
+  if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
   const now = clock.now();
   const remaining = Math.max(1, Math.ceil((record.exp - now) / 1000));
   const firstUse = await store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining);
@@ -85,13 +89,23 @@ export async function rotateRefreshToken(
       return "reused";
     }
   }
+  // Re-checked after marking: a logout racing this refresh wins.
   if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
   const role = await loadRole(record.uid);
   if (!role) {
     await revokeSession(deps, record.sid, record.uid);
     return "session_ended";
   }
-  return issuePair(deps, record.uid, record.sid, role);
+  const pair = await issuePair(deps, record.uid, record.sid, role);
+  // issuePair rewrote s:<sid>. If a revocation (reuse detected, logout, password change, disable)
+  // ran since the liveness check above, that write resurrected the session: undo it. Revocation
+  // writes its tombstone before deleting s:<sid> and we read it after writing s:<sid>, so one of
+  // the two always sees the other and the session ends up revoked either way.
+  if (await store.get(revokedKey(record.sid))) {
+    await store.delete(sessionKey(record.sid));
+    return "session_ended";
+  }
+  return pair;
 }
 
 /** True while the session exists and belongs to this user: checked on every authenticated request. */
@@ -104,6 +118,7 @@ export async function isSessionAlive(deps: Pick<Deps, "store" | "clock">, sid: s
 
 /** Ends one session: its access tokens and every refresh token descended from its login stop working. */
 export async function revokeSession(deps: Deps, sid: string, uid: string): Promise<void> {
+  await deps.store.set(revokedKey(sid), "1", deps.config.refreshTokenTtl);
   await deps.store.delete(sessionKey(sid));
   await deps.store.setRemove(userSessionsKey(uid), sid);
   deps.logger.info("auth.session_revoked", { userId: uid, sessionId: sid });
@@ -112,6 +127,8 @@ export async function revokeSession(deps: Deps, sid: string, uid: string): Promi
 /** Ends every session of a user, except `keepSid` when given (a password change keeps the caller's). */
 export async function revokeAllSessions(deps: Deps, uid: string, keepSid?: string): Promise<void> {
   const sids = (await deps.store.setMembers(userSessionsKey(uid))).filter((sid) => sid !== keepSid);
+  // Tombstones first (see rotateRefreshToken), then the sessions themselves.
+  for (const sid of sids) await deps.store.set(revokedKey(sid), "1", deps.config.refreshTokenTtl);
   if (sids.length > 0) await deps.store.delete(...sids.map(sessionKey));
   for (const sid of sids) await deps.store.setRemove(userSessionsKey(uid), sid);
   deps.logger.info("auth.sessions_revoked", { userId: uid, count: sids.length });

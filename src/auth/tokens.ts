@@ -1,6 +1,7 @@
 import { sign, verify } from "hono/jwt";
 import type { Config } from "../config";
 import { base64url, randomBytes, sha256 } from "./crypto";
+import { decodeBase64Url as base64urlDecode } from "hono/utils/encode";
 
 export type AccessClaims = {
   sub: string;
@@ -42,6 +43,8 @@ export async function signAccessToken(
  * with hono/jwt, then the times against our clock (so tests can expire tokens without sleeping).
  */
 export async function verifyAccessToken(config: Config, token: string, nowMs: number): Promise<AccessClaims> {
+  // We sign with one key and never pick keys by header: a token naming a key (kid, jku, jwk, x5u…) is not ours.
+  if (!hasOnlyOurHeader(token)) throw new InvalidAccessTokenError("header");
   let payload: Record<string, unknown>;
   try {
     payload = (await verify(token, config.jwt.secret, {
@@ -64,6 +67,16 @@ export async function verifyAccessToken(config: Config, token: string, nowMs: nu
     throw new InvalidAccessTokenError("claims");
   }
   return payload as AccessClaims;
+}
+
+/** The JOSE header is exactly what signAccessToken writes: `alg` HS256 and `typ` JWT, nothing else. */
+function hasOnlyOurHeader(token: string): boolean {
+  try {
+    const header = JSON.parse(new TextDecoder().decode(base64urlDecode(token.split(".")[0] ?? ""))) as Record<string, unknown>;
+    return header.alg === ALG && Object.keys(header).every((k) => k === "alg" || (k === "typ" && header.typ === "JWT"));
+  } catch {
+    return false;
+  }
 }
 
 /** 256 random bits, base64url: the opaque refresh token handed to the client. */

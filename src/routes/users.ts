@@ -4,7 +4,7 @@ import { hashPassword } from "../auth/password";
 import { revokeAllSessions } from "../auth/sessions";
 import { EmailTakenError } from "../db/errors";
 import { ApiError } from "../errors";
-import { Email, json, jsonBody, Name, Password, problems, Role, toPublicUser, User } from "../schemas";
+import { Email, json, noNul, jsonBody, Name, Password, problems, Role, toPublicUser, User } from "../schemas";
 import type { AppEnv } from "../services";
 import { validationHook } from "../validation";
 
@@ -26,7 +26,7 @@ function decodeCursor(cursor: string): string | null {
 const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50).openapi({ type: "integer", minimum: 1, maximum: 100, default: 50 }),
   cursor: z.string().max(200).optional().openapi({ description: "nextCursor of the previous page" }),
-  q: z.string().trim().max(254).optional().openapi({ description: "Email or name prefix" }),
+  q: z.string().trim().max(254).refine(noNul, "must not contain NUL characters").optional().openapi({ description: "Email or name prefix" }),
 });
 const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, format: "uuid" }) });
 

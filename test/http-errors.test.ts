@@ -1,0 +1,214 @@
+import { describe, expect, test } from "bun:test";
+import { createApp } from "../src/app";
+import { DatabaseUnavailableError } from "../src/db/errors";
+import type { UserRepo } from "../src/db/users";
+import { createMemoryStore } from "../src/store/memory";
+import { StoreUnavailableError, type Store } from "../src/store/store";
+import { buildTestApp, type TestApp } from "./support/app";
+import { call, signUp, type Reply } from "./support/http";
+
+function expectProblem(res: Reply, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toStartWith("application/problem+json");
+  expect(res.body).toMatchObject({ type: "about:blank", status, code });
+  expect(typeof res.body.title).toBe("string");
+  expect(typeof res.body.detail).toBe("string");
+}
+
+/** The same app with every users-repo method replaced by one that throws `error`. */
+function withFailingUsers(t: TestApp, error: () => Error) {
+  const users = Object.fromEntries(Object.keys(t.services.users).map((k) => [k, async () => { throw error(); }])) as unknown as UserRepo;
+  return { app: createApp({ ...t.services, users }) };
+}
+
+/** A memory store whose every operation throws StoreUnavailableError. */
+function downStore(t: TestApp): Store {
+  const real = createMemoryStore(t.clock);
+  return Object.fromEntries(Object.keys(real).map((k) => [k, async () => { throw new StoreUnavailableError(new Error("ECONNREFUSED 10.0.0.9:6379")); }])) as unknown as Store;
+}
+
+describe("error table of API.md", () => {
+  test("404 not_found for an unknown route", async () => {
+    const t = await buildTestApp();
+    for (const path of ["/nope", "/auth/nope", "/users/me/nope"]) expectProblem(await call(t, "GET", path), 404, "not_found");
+  });
+
+  test("405 method_not_allowed with Allow for a known path", async () => {
+    const t = await buildTestApp();
+    const health = await call(t, "DELETE", "/health");
+    expectProblem(health, 405, "method_not_allowed");
+    expect(health.headers.get("allow")!.split(", ").sort()).toEqual(["GET", "HEAD"]);
+    const login = await call(t, "GET", "/auth/login");
+    expectProblem(login, 405, "method_not_allowed");
+    expect(login.headers.get("allow")).toBe("POST");
+    const user = await call(t, "PUT", `/users/${crypto.randomUUID()}`, { json: {} });
+    expectProblem(user, 405, "method_not_allowed");
+    expect(user.headers.get("allow")!.split(", ").sort()).toEqual(["DELETE", "GET", "HEAD", "PATCH"]);
+  });
+
+  test("400 validation_failed for malformed JSON", async () => {
+    const t = await buildTestApp();
+    const res = await call(t, "POST", "/auth/login", { body: '{"email": "a@example.com",', headers: { "content-type": "application/json" } });
+    expectProblem(res, 400, "validation_failed");
+    expect(Array.isArray(res.body.errors)).toBe(true);
+  });
+
+  test("400 validation_failed for an unknown field, with errors[].path", async () => {
+    const t = await buildTestApp();
+    const res = await call(t, "POST", "/auth/login", { json: { email: "a@example.com", password: "whatever1", remember: true } });
+    expectProblem(res, 400, "validation_failed");
+    expect(res.body.errors).toContainEqual({ path: "remember", message: expect.any(String) });
+  });
+
+  test("400 validation_failed lists every bad field", async () => {
+    const t = await buildTestApp();
+    const res = await call(t, "POST", "/auth/register", { json: { email: "nope", password: "short" } });
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(["email", "password"]);
+  });
+
+  test("413 payload_too_large over 16 KiB, with or without Content-Length", async () => {
+    const t = await buildTestApp();
+    const big = JSON.stringify({ email: "a@example.com", password: "x".repeat(17_000) });
+    expectProblem(await call(t, "POST", "/auth/login", { body: big, headers: { "content-type": "application/json" } }), 413, "payload_too_large");
+    const withLength = await call(t, "POST", "/auth/login", {
+      body: big,
+      headers: { "content-type": "application/json", "content-length": String(big.length) },
+    });
+    expectProblem(withLength, 413, "payload_too_large");
+    const streamed = await t.app.request("/auth/login", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob([big]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+  });
+
+  test("a body just under the limit is read", async () => {
+    const t = await buildTestApp();
+    const body = JSON.stringify({ email: "a@example.com", password: "x".repeat(16_000) });
+    const res = await call(t, "POST", "/auth/login", { body, headers: { "content-type": "application/json" } });
+    expectProblem(res, 400, "validation_failed");
+  });
+
+  test("415 unsupported_media_type for a body that is not JSON (or a form where allowed)", async () => {
+    const t = await buildTestApp();
+    for (const type of ["text/plain", "application/x-www-form-urlencoded", "application/xml"]) {
+      const res = await call(t, "POST", "/auth/login", { body: "email=a@example.com&password=whatever1", headers: { "content-type": type } });
+      expectProblem(res, 415, "unsupported_media_type");
+    }
+    const token = await call(t, "POST", "/auth/token", { body: "grant_type=password", headers: { "content-type": "text/plain" } });
+    expectProblem(token, 415, "unsupported_media_type");
+    // JSON with a charset parameter is JSON.
+    const charset = await call(t, "POST", "/auth/login", {
+      body: JSON.stringify({ email: "a@example.com", password: "whatever1" }),
+      headers: { "content-type": "application/json; charset=utf-8" },
+    });
+    expectProblem(charset, 401, "invalid_credentials");
+  });
+
+  test("500 internal: logged with the request id, nothing of the error leaked", async () => {
+    const t = await buildTestApp();
+    const secret = 'select "password_hash" from "users" where email = $1 -- params: $2b$04$abcdefghijklmnopqrstuv';
+    const broken = withFailingUsers(t, () => new Error(secret));
+    const res = await call(broken, "POST", "/auth/login", { json: { email: "a@example.com", password: "whatever1" }, headers: { "x-request-id": "req-500" } });
+    expectProblem(res, 500, "internal");
+    expect(res.body.detail).toContain("req-500");
+    expect(res.text).not.toContain("password_hash");
+    expect(res.text).not.toContain("$2b$");
+    expect(res.text).not.toContain("at ");
+    const logged = t.logger.events("http.unhandled");
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.requestId).toBe("req-500");
+    expect(t.logger.lines.join("\n")).not.toContain("password_hash");
+  });
+
+  test("503 unavailable with Retry-After when the database cannot be reached", async () => {
+    const t = await buildTestApp();
+    const broken = withFailingUsers(t, () => new DatabaseUnavailableError(new Error("connect ECONNREFUSED 127.0.0.1:5432")));
+    const res = await call(broken, "POST", "/auth/login", { json: { email: "a@example.com", password: "whatever1" } });
+    expectProblem(res, 503, "unavailable");
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(res.text).not.toContain("ECONNREFUSED");
+  });
+
+  test("503 unavailable with Retry-After when the token store cannot be reached", async () => {
+    const t = await buildTestApp();
+    const u = await signUp(t);
+    const broken = await buildTestApp({ store: downStore(t), keepData: true });
+    for (const res of [
+      await call(broken, "GET", "/users/me", { token: u.access }),
+      await call(broken, "POST", "/auth/refresh", { json: { refresh_token: u.refresh } }),
+      await call(broken, "POST", "/auth/login", { json: { email: u.email, password: u.password } }),
+    ]) {
+      expectProblem(res, 503, "unavailable");
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(res.text).not.toContain("6379");
+    }
+  });
+
+  test("401 invalid_token carries WWW-Authenticate: Bearer error=\"invalid_token\"", async () => {
+    const t = await buildTestApp();
+    for (const res of [await call(t, "GET", "/users/me"), await call(t, "POST", "/auth/refresh", { json: { refresh_token: "nope" } })]) {
+      expectProblem(res, 401, "invalid_token");
+      expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+    }
+  });
+});
+
+describe("headers on every response", () => {
+  test("X-Request-Id is echoed when well formed, otherwise replaced", async () => {
+    const t = await buildTestApp();
+    const echo = async (id: string) => (await call(t, "GET", "/health", { headers: { "x-request-id": id } })).headers.get("x-request-id");
+    for (const id of ["abc", "A.b_c:d-1", "x".repeat(200)]) expect(await echo(id)).toBe(id);
+    for (const id of ["x".repeat(201), "has space", "semi;colon", "<script>", "ünïcode"]) {
+      const got = await echo(id);
+      expect(got).not.toBe(id);
+      expect(got).toMatch(/^[A-Za-z0-9._:-]{1,200}$/);
+    }
+    const fresh = (await call(t, "GET", "/health")).headers.get("x-request-id");
+    expect(fresh).toMatch(/^[A-Za-z0-9._:-]{1,200}$/);
+    expect((await call(t, "GET", "/health")).headers.get("x-request-id")).not.toBe(fresh);
+  });
+
+  test("nosniff and no-referrer everywhere; no-store under /auth and /users, on errors too", async () => {
+    const t = await buildTestApp();
+    const u = await signUp(t);
+    const replies = {
+      health: await call(t, "GET", "/health"),
+      openapi: await call(t, "GET", "/openapi.json"),
+      missing: await call(t, "GET", "/nope"),
+      login: await call(t, "POST", "/auth/login", { json: { email: u.email, password: u.password } }),
+      loginFailed: await call(t, "POST", "/auth/login", { json: { email: u.email, password: "wrong password" } }),
+      me: await call(t, "GET", "/users/me", { token: u.access }),
+      meDenied: await call(t, "GET", "/users/me"),
+      users: await call(t, "GET", "/users", { token: u.access }),
+    };
+    for (const res of Object.values(replies)) {
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("referrer-policy")).toBe("no-referrer");
+      expect(res.headers.get("x-request-id")).toBeTruthy();
+    }
+    for (const key of ["login", "loginFailed", "me", "meDenied", "users"] as const) {
+      expect(replies[key].headers.get("cache-control")).toBe("no-store");
+    }
+  });
+
+  test("CORS: Access-Control-Allow-Origin only for origins in CORS_ORIGINS", async () => {
+    const t = await buildTestApp({ env: { CORS_ORIGINS: "https://app.example.com, https://admin.example.com" } });
+    const from = (origin: string) => call(t, "GET", "/health", { headers: { origin } });
+    expect((await from("https://app.example.com")).headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect((await from("https://admin.example.com")).headers.get("access-control-allow-origin")).toBe("https://admin.example.com");
+    expect((await from("https://evil.example.com")).headers.get("access-control-allow-origin")).toBeNull();
+    const preflight = await t.app.request("/auth/login", {
+      method: "OPTIONS",
+      headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.status).toBeLessThan(300);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    const evil = await t.app.request("/auth/login", { method: "OPTIONS", headers: { origin: "https://evil.example.com", "access-control-request-method": "POST" } });
+    expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+    const none = await buildTestApp();
+    expect((await call(none, "GET", "/health", { headers: { origin: "https://app.example.com" } })).headers.get("access-control-allow-origin")).toBeNull();
+  });
+});
