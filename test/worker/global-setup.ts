@@ -6,13 +6,6 @@ import type { TestProject } from "vitest/node";
 import { startMailCatcher } from "../support/mail-catcher";
 import { workerBackendBindings } from "../support/worker-bindings";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    bindings: Record<string, string>;
-    mailCatcherUrl: string;
-  }
-}
-
 const root = new URL("../..", import.meta.url).pathname;
 
 /** Starts Postgres + Redis behind the Neon/Upstash protocol endpoints, and a mail catcher. */
