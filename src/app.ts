@@ -10,6 +10,7 @@ import { authRoutes } from "./routes/auth";
 import { meRoutes } from "./routes/me";
 import { mountDocs, systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
+import { webRoutes } from "./routes/web";
 import type { AppEnv, Services } from "./services";
 import { StoreUnavailableError } from "./store/store";
 
@@ -45,6 +46,7 @@ export function createApp(services: Services) {
   app.route("/", meRoutes);
   app.route("/", userRoutes);
   mountDocs(app);
+  app.route("/", webRoutes);
 
   const allowedMethods = methodsByPath(app);
   app.notFound((c) => {

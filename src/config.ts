@@ -104,7 +104,7 @@ function toConfig(c: RawConfig) {
 }
 
 function pickDatabaseDriver(url: string | undefined): "pglite" | "postgres" | "neon-http" {
-  if (!url) return "pglite";
+  if (!url || url.startsWith("file:")) return "pglite";
   // Neon's hosts end in neon.tech; everything else speaking postgres:// goes over TCP.
   if (/^postgres(ql)?:\/\/[^/]*\.neon\.tech(:\d+)?\//.test(url)) return "neon-http";
   return "postgres";

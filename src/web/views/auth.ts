@@ -1,0 +1,92 @@
+import { request, type TokenPair, type User } from "../api";
+import type { Ctx } from "../context";
+import { busy, field, form, h, notice, showError } from "../dom";
+
+const email = (value = "") => field("Email", "email", { type: "email", autocomplete: "email", required: true, value });
+const password = (label: string, name: string, autocomplete: string) =>
+  field(label, name, { type: "password", autocomplete, required: true, minlength: 8, maxlength: 72 });
+const code = () => field("6-digit code", "code", { inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: 6, required: true });
+
+function page(title: string, ctx: Ctx, ...body: (Node | false)[]): HTMLElement {
+  return h("section", { class: "card narrow" }, h("h1", {}, title), ctx.state.message ? notice(ctx.state.message, "ok") : false, ...body);
+}
+
+const link = (text: string, onClick: () => void) => h("button", { type: "button", class: "link", onclick: onClick }, text);
+
+async function signedIn(ctx: Ctx, pair: TokenPair, user?: User) {
+  await ctx.session.adopt(pair);
+  ctx.session.user = user ?? (await ctx.session.call<User>("GET", "/users/me"));
+  ctx.go("profile");
+}
+
+/** Sign in; an unverified account is taken to the code form. */
+export function signInView(ctx: Ctx): HTMLElement {
+  const f = form([email(ctx.state.email), password("Password", "password", "current-password")], "Sign in", async (v, el) => {
+    try {
+      await signedIn(ctx, await request<TokenPair>("POST", "/auth/login", { email: v.email, password: v.password }));
+    } catch (error) {
+      if ((error as { code?: string }).code === "email_not_verified") {
+        await request("POST", "/auth/verify/resend", { email: v.email }).catch(() => {});
+        return ctx.go("verify", { email: v.email, message: "Verify your email first: we sent you a code." });
+      }
+      showError(el, error, { invalid_credentials: "password" });
+    }
+  });
+  return page("Sign in", ctx, f, h("p", { class: "links" }, link("Create an account", () => ctx.go("signup")), link("Forgot your password?", () => ctx.go("forgot"))));
+}
+
+/** Create an account, then enter the code that was mailed. */
+export function signUpView(ctx: Ctx): HTMLElement {
+  const fields = [field("Name (optional)", "name", { autocomplete: "name", maxlength: 100 }), email(), password("Password (8 to 72 characters)", "password", "new-password")];
+  const f = form(fields, "Create account", async (v) => {
+    const body: Record<string, string> = { email: v.email!, password: v.password! };
+    if (v.name?.trim()) body.name = v.name;
+    await request("POST", "/auth/register", body);
+    ctx.go("verify", { email: v.email, message: `We sent a 6-digit code to ${v.email!.trim()}.` });
+  }, { email_taken: "email" });
+  return page("Create an account", ctx, f, h("p", { class: "links" }, link("I already have an account", () => ctx.go("signin"))));
+}
+
+/** Enter the code: verifies the email and signs in. */
+export function verifyView(ctx: Ctx): HTMLElement {
+  const f = form([email(ctx.state.email), code()], "Verify and sign in", async (v) => {
+    const answer = await request<TokenPair & { user: User }>("POST", "/auth/verify", { email: v.email, code: v.code });
+    await signedIn(ctx, answer, answer.user);
+  }, { invalid_code: "code" });
+  const resend = h("button", { type: "button", class: "secondary" }, "Send a new code");
+  const status = h("p", { role: "status", class: "notice info", hidden: true });
+  resend.addEventListener("click", () => {
+    const to = (f.elements.namedItem("email") as HTMLInputElement).value;
+    void busy(resend, async () => {
+      status.hidden = true;
+      try {
+        await request("POST", "/auth/verify/resend", { email: to });
+        status.textContent = "If this account still needs it, a new code is on its way (at most one a minute).";
+      } catch (error) {
+        showError(f, error);
+        return;
+      }
+      status.hidden = false;
+    });
+  });
+  return page("Verify your email", ctx, f, h("div", { class: "links" }, resend, link("Back to sign in", () => ctx.go("signin"))), status);
+}
+
+/** Ask for a reset code. */
+export function forgotView(ctx: Ctx): HTMLElement {
+  const f = form([email(ctx.state.email)], "Send reset code", async (v) => {
+    await request("POST", "/auth/password/forgot", { email: v.email });
+    ctx.go("reset", { email: v.email, message: "If an account exists for this email, we sent it a reset code." });
+  });
+  return page("Reset your password", ctx, f, h("p", { class: "links" }, link("Back to sign in", () => ctx.go("signin"))));
+}
+
+/** Set a new password with the reset code; every session of the account ends. */
+export function resetView(ctx: Ctx): HTMLElement {
+  const f = form([email(ctx.state.email), code(), password("New password", "password", "new-password")], "Set new password", async (v) => {
+    await request("POST", "/auth/password/reset", { email: v.email, code: v.code, password: v.password });
+    await ctx.session.forget();
+    ctx.go("signin", { email: v.email, message: "Your password was changed. Sign in with the new one." });
+  }, { invalid_code: "code" });
+  return page("Choose a new password", ctx, f, h("p", { class: "links" }, link("Back to sign in", () => ctx.go("signin"))));
+}

@@ -1,0 +1,83 @@
+import type { User } from "../api";
+import type { Ctx } from "../context";
+import { busy, confirmAction, field, form, h, notice, showError } from "../dom";
+
+const when = (iso: string) => new Date(iso).toLocaleString();
+
+/** The signed-in user: details, name, password, sign out (here or everywhere), delete account. */
+export function profileView(ctx: Ctx): HTMLElement {
+  const user = ctx.session.user!;
+  const status = h("div", { class: "status-slot" });
+  const say = (text: string) => status.replaceChildren(notice(text, "ok"));
+
+  const details = h(
+    "dl",
+    { class: "details" },
+    h("dt", {}, "Email"), h("dd", { "data-testid": "email" }, user.email),
+    h("dt", {}, "Role"), h("dd", {}, user.role),
+    h("dt", {}, "Email verified"), h("dd", {}, user.emailVerified ? "yes" : "no"),
+    h("dt", {}, "Member since"), h("dd", {}, when(user.createdAt)),
+  );
+
+  const nameForm = form([field("Name", "name", { autocomplete: "name", maxlength: 100, value: user.name ?? "" })], "Save name", async (v) => {
+    const name = v.name!.trim();
+    ctx.session.user = await ctx.session.call<User>("PATCH", "/users/me", { name: name === "" ? null : name });
+    say("Name saved.");
+  });
+
+  const passwordForm = form(
+    [
+      field("Current password", "currentPassword", { type: "password", autocomplete: "current-password", required: true }),
+      field("New password", "newPassword", { type: "password", autocomplete: "new-password", required: true, minlength: 8, maxlength: 72 }),
+    ],
+    "Change password",
+    async (v, el) => {
+      await ctx.session.call("POST", "/users/me/password", { currentPassword: v.currentPassword, newPassword: v.newPassword });
+      el.reset();
+      say("Password changed. Your other sessions were signed out.");
+    },
+    { invalid_credentials: "currentPassword" },
+  );
+
+  const signOut = h("button", { type: "button", class: "secondary" }, "Sign out");
+  signOut.addEventListener("click", () => void busy(signOut, async () => {
+    await ctx.session.signOut();
+    ctx.go("signin", { message: "You are signed out." });
+  }));
+  const everywhere = h("button", { type: "button", class: "secondary" }, "Sign out everywhere");
+  const sessionsBox = h("div", {}, h("p", { class: "form-error", role: "alert" }));
+  everywhere.addEventListener("click", () => void busy(everywhere, async () => {
+    if (!(await confirmAction("Sign out on every device, this one included?", "Sign out everywhere"))) return;
+    try {
+      await ctx.session.call("POST", "/auth/logout-all");
+      await ctx.session.forget();
+      ctx.go("signin", { message: "You are signed out on every device." });
+    } catch (error) {
+      showError(sessionsBox, error);
+    }
+  }));
+  sessionsBox.prepend(h("div", { class: "actions" }, signOut, everywhere));
+
+  const deleteForm = form(
+    [field("Password", "password", { type: "password", autocomplete: "current-password", required: true })],
+    "Delete my account",
+    async (v) => {
+      if (!(await confirmAction("Delete your account and everything in it? This cannot be undone.", "Delete account"))) return;
+      await ctx.session.call("DELETE", "/users/me", { password: v.password });
+      await ctx.session.forget();
+      ctx.go("signin", { message: "Your account was deleted." });
+    },
+    { invalid_credentials: "password" },
+  );
+  deleteForm.querySelector("button[type=submit]")!.className = "danger";
+
+  return h(
+    "div",
+    { class: "stack" },
+    h("section", { class: "card" }, h("h1", {}, user.name ? `Hello, ${user.name}` : "Your account"), status, details),
+    h("section", { class: "card" }, h("h2", {}, "Profile"), nameForm),
+    h("section", { class: "card" }, h("h2", {}, "Password"), passwordForm),
+    h("section", { class: "card" }, h("h2", {}, "Sessions"), sessionsBox),
+    h("section", { class: "card danger-zone" }, h("h2", {}, "Delete account"), h("p", {}, "Your account and all your sessions are removed for good."), deleteForm),
+  );
+}
