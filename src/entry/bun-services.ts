@@ -11,7 +11,7 @@ import type { Services } from "../services";
 import { Redis } from "@upstash/redis";
 import { RedisClient } from "bun";
 import { createMemoryStore } from "../store/memory";
-import { createRedisStore } from "../store/redis";
+import { createRedisStore, REDIS_CLIENT_OPTIONS } from "../store/redis";
 import type { Store } from "../store/store";
 import { createUpstashStore, UPSTASH_CLIENT_OPTIONS } from "../store/upstash";
 
@@ -47,8 +47,8 @@ export async function buildBunServices(config: Config, logger: Logger = createJs
 
   let store: Store;
   if (config.redisUrl) {
-    // No offline queue: while Redis is down, commands fail at once (503) instead of piling up.
-    const client = new RedisClient(config.redisUrl, { enableOfflineQueue: false, connectionTimeout: 2000 });
+    // Fails fast while Redis is down and reconnects on the next command once it is back.
+    const client = new RedisClient(config.redisUrl, REDIS_CLIENT_OPTIONS);
     closers.push(() => client.close());
     store = createRedisStore(client);
   } else if (config.upstash) {
