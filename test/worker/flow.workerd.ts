@@ -65,4 +65,17 @@ describe("the Worker in workerd", () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: "ok", database: "ok", store: "ok" });
   });
+
+  it("serves the web UI and the OpenAPI document from the same bundle", async () => {
+    const page = await call("GET", "/");
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toContain("text/html");
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const script = await call("GET", "/app.js");
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
+    const doc = await call("GET", "/openapi.json");
+    expect(doc.status).toBe(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(["/auth/register", "/auth/refresh", "/users/me"]));
+  });
 });

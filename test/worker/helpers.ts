@@ -18,7 +18,8 @@ export async function call(method: string, path: string, options: { json?: unkno
     body: options.raw ?? (options.json === undefined ? undefined : JSON.stringify(options.json)),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  const isJson = /json/.test(res.headers.get("content-type") ?? "");
+  return { status: res.status, headers: res.headers, body: isJson && text ? JSON.parse(text) : text };
 }
 
 /** The latest code mailed to `to` (sent after the response, via waitUntil): polls the catcher until it arrives. */
