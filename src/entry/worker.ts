@@ -44,11 +44,14 @@ async function handle(request: Request, env: WorkerEnv, ctx: ExecutionContext): 
   try {
     ({ app } = await appFor(env));
   } catch (error) {
-    // The message names bad keys only, never their values; nothing of it reaches the client.
+    // A ConfigError's message names bad keys only, never their values; any other error is logged by
+    // name and code only (a query error's message can carry parameters). Nothing reaches the client.
     const configError = error instanceof ConfigError;
-    console.error(
-      JSON.stringify({ time: new Date().toISOString(), level: "error", event: configError ? "config.invalid" : "startup.failed", error: configError ? error.message : (error as Error)?.name }),
-    );
+    const e = error as { name?: string; code?: unknown; cause?: { name?: string } } | undefined;
+    const fields = configError
+      ? { event: "config.invalid", error: (error as Error).message }
+      : { event: "startup.failed", error: e?.name ?? typeof error, code: String(e?.code ?? ""), cause: e?.cause?.name ?? "" };
+    console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", ...fields }));
     return configError ? startupProblem(500, "The server is misconfigured.") : startupProblem(503, "The server cannot start right now. Try again shortly.");
   }
   // ctx reaches Hono as c.executionCtx: mail is sent with waitUntil after the response.

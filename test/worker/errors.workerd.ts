@@ -1,10 +1,14 @@
 // Error answers from the Worker: problem+json with stable codes, nothing leaked.
-import { describe, expect, it } from "vitest";
-import { call, uniqueEmail } from "./helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, uniqueEmail, untilReady } from "./helpers";
 
 const isProblem = (r: { headers: Headers }) => expect(r.headers.get("content-type")).toContain("application/problem+json");
 
 describe("errors from the Worker", () => {
+  beforeAll(async () => {
+    expect((await untilReady()).status).toBe(200);
+  }, 30_000);
+
   it("404 for an unknown path", async () => {
     const r = await call("GET", "/nowhere");
     expect(r.status).toBe(404);

@@ -1,9 +1,13 @@
 // The whole account flow against the Worker inside workerd, with real Postgres and Redis behind
 // the Neon HTTP and Upstash REST protocols, and the code read from a webhook mail catcher.
-import { describe, expect, it } from "vitest";
-import { call, mailedCode, uniqueEmail } from "./helpers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { call, mailedCode, uniqueEmail, untilReady } from "./helpers";
 
 describe("the Worker in workerd", () => {
+  beforeAll(async () => {
+    expect((await untilReady()).status).toBe(200);
+  }, 30_000);
+
   it("registers, verifies with the mailed code, logs in, refreshes, detects reuse, logs out", async () => {
     const email = uniqueEmail("flow");
     const password = "correct horse battery";

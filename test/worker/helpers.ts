@@ -35,3 +35,16 @@ export async function mailedCode(to: string, purpose = "verify-email", attempts 
 }
 
 export const uniqueEmail = (tag: string) => `${tag}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+
+/**
+ * Waits (bounded) until the Worker has started and both backends answer: a start that failed
+ * (backends still coming up on a loaded machine) is retried by the Worker on the next request.
+ */
+export async function untilReady(attempts = 60): Promise<Reply> {
+  let ready = await call("GET", "/ready");
+  for (let i = 0; i < attempts && ready.status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    ready = await call("GET", "/ready");
+  }
+  return ready;
+}
