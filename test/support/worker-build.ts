@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { trackDir } from "./processes";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -23,7 +22,6 @@ let pending: Promise<WorkerBuild> | undefined;
 export function buildWorker(): Promise<WorkerBuild> {
   pending ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), "edge-auth-worker-"));
-    trackDir(dir);
     const meta = join(dir, "meta.json");
     const proc = Bun.spawn(["sh", "scripts/with-node22.sh", "wrangler", "deploy", "--dry-run", "--minify", "--outdir", dir, "--metafile", meta], {
       cwd: ROOT,
@@ -32,18 +30,23 @@ export function buildWorker(): Promise<WorkerBuild> {
     });
     const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     const output = stdout + stderr;
-    if (exitCode !== 0) return { exitCode, output, code: "", inputs: [], externalImports: [] };
-    const metafile = JSON.parse(readFileSync(meta, "utf8")) as {
-      outputs: Record<string, { inputs?: Record<string, unknown>; imports?: { path: string; external?: boolean }[]; entryPoint?: string }>;
-    };
-    const main = Object.entries(metafile.outputs).find(([file]) => file.endsWith("worker.js"))![1];
-    return {
-      exitCode,
-      output,
-      code: readFileSync(join(dir, "worker.js"), "utf8"),
-      inputs: Object.keys(main.inputs ?? {}),
-      externalImports: (main.imports ?? []).filter((i) => i.external).map((i) => i.path),
-    };
+    try {
+      if (exitCode !== 0) return { exitCode, output, code: "", inputs: [], externalImports: [] };
+      const metafile = JSON.parse(readFileSync(meta, "utf8")) as {
+        outputs: Record<string, { inputs?: Record<string, unknown>; imports?: { path: string; external?: boolean }[]; entryPoint?: string }>;
+      };
+      const main = Object.entries(metafile.outputs).find(([file]) => file.endsWith("worker.js"))![1];
+      return {
+        exitCode,
+        output,
+        code: readFileSync(join(dir, "worker.js"), "utf8"),
+        inputs: Object.keys(main.inputs ?? {}),
+        externalImports: (main.imports ?? []).filter((i) => i.external).map((i) => i.path),
+      };
+    } finally {
+      // Everything is read into memory: the build dir goes now (bun test runs no exit hooks).
+      rmSync(dir, { recursive: true, force: true });
+    }
   })();
   return pending;
 }
