@@ -74,8 +74,11 @@ function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
     });
   }
   if (error instanceof HTTPException && error.status === 400) {
-    // Hono's JSON validator throws this for a body that does not parse.
-    return new ApiError(400, "validation_failed", "The body is not valid JSON.", { errors: [{ path: "", message: "malformed JSON" }] });
+    // Hono's validators throw this for a body that does not parse (JSON, or /auth/token's form).
+    const json = /json/i.test(c.req.header("content-type") ?? "");
+    return new ApiError(400, "validation_failed", json ? "The body is not valid JSON." : "The form body could not be parsed.", {
+      errors: [{ path: "", message: json ? "malformed JSON" : "malformed form" }],
+    });
   }
   if (error instanceof HTTPException && error.status === 415) {
     // zod-openapi's media-type gate: a body without a Content-Type (possible in-process and on Workers).

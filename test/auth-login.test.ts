@@ -1,22 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { bcryptCost } from "../src/auth/hasher";
 import { buildTestApp, type TestApp } from "./support/app";
+import { expectTokenPair, jwtClaims } from "./support/expect";
 import { call, signUp } from "./support/http";
 
 const login = (t: TestApp, email: string, password: string, headers?: Record<string, string>) =>
   call(t, "POST", "/auth/login", { json: { email, password }, headers });
-const passwordGrant = (t: TestApp, username: string, password: string) =>
-  call(t, "POST", "/auth/token", { form: { grant_type: "password", username, password } });
-
-function expectPair(body: Record<string, unknown>) {
-  expect(body).toMatchObject({ token_type: "bearer", expires_in: 900, refresh_expires_in: 2_592_000 });
-  expect(body.access_token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-  expect(body.refresh_token).toMatch(/^[\w-]{43}$/);
-}
-
-function claims(jwt: string): Record<string, unknown> {
-  return JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString());
-}
 
 describe("POST /auth/login", () => {
   test("200 token pair whose access token names user, session and role", async () => {
@@ -24,8 +13,8 @@ describe("POST /auth/login", () => {
     const u = await signUp(t, "login@example.com");
     const res = await login(t, " LOGIN@example.com ", u.password);
     expect(res.status).toBe(200);
-    expectPair(res.body);
-    const c = claims(res.body.access_token);
+    expectTokenPair(res.body);
+    const c = jwtClaims(res.body.access_token);
     expect(c).toMatchObject({ sub: u.user.id, role: "user", iss: "edge-auth", aud: "edge-auth" });
     for (const k of ["sid", "jti", "iat", "exp"]) expect(c[k]).toBeDefined();
     expect(c.exp).toBe((c.iat as number) + 900);
@@ -37,7 +26,7 @@ describe("POST /auth/login", () => {
     const u = await signUp(t);
     const a = await login(t, u.email, u.password);
     const b = await login(t, u.email, u.password);
-    expect(claims(a.body.access_token).sid).not.toBe(claims(b.body.access_token).sid);
+    expect(jwtClaims(a.body.access_token).sid).not.toBe(jwtClaims(b.body.access_token).sid);
   });
 
   test("wrong password and unknown email get the same 401 invalid_credentials", async () => {
@@ -155,69 +144,18 @@ describe("POST /auth/login", () => {
   });
 });
 
-describe("POST /auth/token (OAuth2 form)", () => {
-  test("password grant returns a token pair", async () => {
+
+describe("failed-login limit under concurrency", () => {
+  test("a burst of parallel wrong passwords gets at most 5 tries; the rest are 429", async () => {
     const t = await buildTestApp();
     const u = await signUp(t);
-    const res = await passwordGrant(t, u.email.toUpperCase(), u.password);
-    expect(res.status).toBe(200);
-    expectPair(res.body);
-    expect((await call(t, "GET", "/users/me", { token: res.body.access_token })).status).toBe(200);
-  });
-
-  test("accepts and ignores scope and client_id (what Swagger UI sends)", async () => {
-    const t = await buildTestApp();
-    const u = await signUp(t);
-    const res = await call(t, "POST", "/auth/token", {
-      form: { grant_type: "password", username: u.email, password: u.password, scope: "", client_id: "swagger" },
-    });
-    expect(res.status).toBe(200);
-  });
-
-  test("same rules as login: invalid_credentials, email_not_verified, forbidden, 429", async () => {
-    const t = await buildTestApp();
-    const u = await signUp(t);
-    expect((await passwordGrant(t, u.email, "wrong password!")).body.code).toBe("invalid_credentials");
-    expect((await passwordGrant(t, "nobody@example.com", "wrong password!")).body.code).toBe("invalid_credentials");
-    await call(t, "POST", "/auth/register", { json: { email: "unv@example.com", password: "correct horse battery" } });
-    expect((await passwordGrant(t, "unv@example.com", "correct horse battery")).body.code).toBe("email_not_verified");
-    const d = await signUp(t);
-    await t.services.users.update(d.user.id, { disabled: true });
-    expect((await passwordGrant(t, d.email, d.password)).body.code).toBe("forbidden");
-    // Failures through /auth/token and /auth/login share one budget.
-    for (let i = 0; i < 4; i++) await login(t, u.email, "wrong password!");
-    expect((await passwordGrant(t, u.email, u.password)).status).toBe(429);
-  });
-
-  test("refresh_token grant rotates like /auth/refresh", async () => {
-    const t = await buildTestApp({ env: { REFRESH_REUSE_GRACE: "0" } });
-    const u = await signUp(t);
-    const res = await call(t, "POST", "/auth/token", { form: { grant_type: "refresh_token", refresh_token: u.refresh } });
-    expect(res.status).toBe(200);
-    expectPair(res.body);
-    expect(claims(res.body.access_token).sid).toBe(claims(u.access).sid);
-    const reused = await call(t, "POST", "/auth/token", { form: { grant_type: "refresh_token", refresh_token: u.refresh } });
-    expect(reused.status).toBe(401);
-    expect(reused.body.code).toBe("invalid_token");
-  });
-
-  test.each([
-    ["unknown grant_type", { grant_type: "client_credentials" }],
-    ["missing grant_type", { username: "a@example.com", password: "x" }],
-    ["password grant without password", { grant_type: "password", username: "a@example.com" }],
-    ["password grant without username", { grant_type: "password", password: "whatever1" }],
-    ["refresh grant without token", { grant_type: "refresh_token" }],
-  ])("%s → 400 validation_failed", async (_, form) => {
-    const t = await buildTestApp();
-    const res = await call(t, "POST", "/auth/token", { form: form as Record<string, string> });
-    expect(res.status).toBe(400);
-    expect(res.body.code).toBe("validation_failed");
-  });
-
-  test("JSON is refused with 415 (the token endpoint is form-encoded)", async () => {
-    const t = await buildTestApp();
-    const res = await call(t, "POST", "/auth/token", { json: { grant_type: "password", username: "a@example.com", password: "x" } });
-    expect(res.status).toBe(415);
-    expect(res.body.code).toBe("unsupported_media_type");
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        call(t, "POST", "/auth/login", { json: { email: u.email, password: `guess number ${i}` }, headers: { "x-test-client": `10.1.0.${i}` } }),
+      ),
+    );
+    expect(burst.filter((r) => r.status === 401).length).toBeLessThanOrEqual(5);
+    expect(burst.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(15);
+    expect((await login(t, u.email, u.password)).status).toBe(429);
   });
 });

@@ -14,4 +14,4 @@ test("register → verify → me → refresh → logout", async () => {
   const out = await call(t, "POST", "/auth/logout", { json: { refresh_token: r.body.refresh_token } });
   expect(out.status).toBe(204);
   expect((await call(t, "GET", "/users/me", { token: r.body.access_token })).status).toBe(401);
-});
+}, 30_000); // the first test of a run opens PGlite (seconds on a loaded machine)

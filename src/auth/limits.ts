@@ -1,25 +1,26 @@
 import { rateLimited } from "../errors";
 import type { Services } from "../services";
 
-type Deps = Pick<Services, "store" | "config" | "clock" | "logger">;
+type Deps = Pick<Services, "store" | "config" | "clock" | "logger"> & { requestId?: string };
 
 export const LOGIN_FAILURE_WINDOW_SECONDS = 900;
 const loginFailuresKey = (email: string) => `lf:${email}`;
 
-/** Throws 429 when this email has used up its failed-login budget for the window. */
-export async function assertLoginAllowed(deps: Deps, email: string): Promise<void> {
+/**
+ * Takes one password try from this email's budget before the password is checked, and throws
+ * 429 when the budget is used up. Counting first (one atomic increment) is what makes the limit
+ * hold under concurrency: checking, then verifying, then recording let a burst of parallel
+ * guesses all pass the check. A correct password clears the count (clearLoginFailures), so the
+ * count is the tries since the last success; the window is fixed at the first try.
+ */
+export async function takeLoginAttempt(deps: Deps, email: string): Promise<void> {
   const limit = deps.config.limits.loginFailures;
   if (limit === 0) return;
-  const failures = Number((await deps.store.get(loginFailuresKey(email))) ?? 0);
-  if (failures >= limit) {
-    deps.logger.warn("auth.rate_limited", { reason: "login_failures" });
+  const tries = await deps.store.increment(loginFailuresKey(email), LOGIN_FAILURE_WINDOW_SECONDS);
+  if (tries > limit) {
+    deps.logger.warn("auth.rate_limited", { requestId: deps.requestId, reason: "login_failures" });
     throw rateLimited(await deps.store.ttlSeconds(loginFailuresKey(email)), "Too many failed logins for this account. Try again later.");
   }
-}
-
-export async function recordLoginFailure(deps: Deps, email: string): Promise<void> {
-  if (deps.config.limits.loginFailures === 0) return;
-  await deps.store.increment(loginFailuresKey(email), LOGIN_FAILURE_WINDOW_SECONDS);
 }
 
 export async function clearLoginFailures(deps: Deps, email: string): Promise<void> {

@@ -23,7 +23,8 @@ const userSessionsKey = (uid: string) => `us:${uid}`;
 const refreshKey = (hash: string) => `rt:${hash}`;
 const refreshUsedKey = (hash: string) => `rtu:${hash}`;
 
-type Deps = Pick<Services, "store" | "config" | "clock" | "logger">;
+// requestId is there when called from a request (c.var), so security events join their request log line.
+type Deps = Pick<Services, "store" | "config" | "clock" | "logger"> & { requestId?: string };
 
 /** Why a refresh token was refused; the route answers 401 invalid_token for all of them. */
 export type RefreshRefusal = "unknown" | "reused" | "session_ended";
@@ -78,24 +79,26 @@ export async function rotateRefreshToken(
   if (!record) return "unknown";
   // A token of an ended session is refused before anything is written: a rejected request changes nothing.
   if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
+  // The database is read before the token is marked used: if it is down, the 503 leaves the token
+  // unused, so the client's retry after the outage is not mistaken for theft (which ends the session).
+  const role = await loadRole(record.uid);
+  if (!role) {
+    await revokeSession(deps, record.sid, record.uid);
+    return "session_ended";
+  }
   const now = clock.now();
   const remaining = Math.max(1, Math.ceil((record.exp - now) / 1000));
   const firstUse = await store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining);
   if (firstUse !== null) {
     const withinGrace = config.refreshReuseGrace > 0 && now - Number(firstUse) <= config.refreshReuseGrace * 1000;
     if (!withinGrace) {
-      logger.warn("auth.refresh_reuse_detected", { userId: record.uid, sessionId: record.sid });
+      logger.warn("auth.refresh_reuse_detected", { requestId: deps.requestId, userId: record.uid, sessionId: record.sid });
       await revokeSession(deps, record.sid, record.uid);
       return "reused";
     }
   }
   // Re-checked after marking: a logout racing this refresh wins.
   if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
-  const role = await loadRole(record.uid);
-  if (!role) {
-    await revokeSession(deps, record.sid, record.uid);
-    return "session_ended";
-  }
   const pair = await issuePair(deps, record.uid, record.sid, role);
   // issuePair rewrote s:<sid>. If a revocation (reuse detected, logout, password change, disable)
   // ran since the liveness check above, that write resurrected the session: undo it. Revocation
@@ -121,7 +124,7 @@ export async function revokeSession(deps: Deps, sid: string, uid: string): Promi
   await deps.store.set(revokedKey(sid), "1", deps.config.refreshTokenTtl);
   await deps.store.delete(sessionKey(sid));
   await deps.store.setRemove(userSessionsKey(uid), sid);
-  deps.logger.info("auth.session_revoked", { userId: uid, sessionId: sid });
+  deps.logger.info("auth.session_revoked", { requestId: deps.requestId, userId: uid, sessionId: sid });
 }
 
 /** Ends every session of a user, except `keepSid` when given (a password change keeps the caller's). */
@@ -131,5 +134,5 @@ export async function revokeAllSessions(deps: Deps, uid: string, keepSid?: strin
   for (const sid of sids) await deps.store.set(revokedKey(sid), "1", deps.config.refreshTokenTtl);
   if (sids.length > 0) await deps.store.delete(...sids.map(sessionKey));
   for (const sid of sids) await deps.store.setRemove(userSessionsKey(uid), sid);
-  deps.logger.info("auth.sessions_revoked", { userId: uid, count: sids.length });
+  deps.logger.info("auth.sessions_revoked", { requestId: deps.requestId, userId: uid, count: sids.length });
 }

@@ -28,8 +28,11 @@ export interface UserRepo {
   create(input: NewUser): Promise<UserRow>;
   findById(id: string): Promise<UserRow | null>;
   findByEmail(email: string): Promise<UserRow | null>;
-  /** Plain update (no last-admin check): profile, password, verification. */
-  update(id: string, patch: UserPatch): Promise<UserRow | null>;
+  /**
+   * Plain update (no last-admin check): profile, password, verification. With `ifPasswordHash`,
+   * updates only while the stored hash is still that one (null when it changed meanwhile).
+   */
+  update(id: string, patch: UserPatch, options?: { ifPasswordHash?: string }): Promise<UserRow | null>;
   /** Update that refuses to leave no active admin (demoting or disabling the last one). */
   updateGuarded(id: string, patch: UserPatch): Promise<GuardedResult>;
   /** Delete that refuses to remove the last active admin. */
@@ -88,9 +91,10 @@ export function createUserRepo(db: Database, clock: Clock): UserRepo {
       }),
     findById: (id) => guard(async () => (await byId.execute({ id }))[0] ?? null),
     findByEmail: (email) => guard(async () => (await byEmail.execute({ email }))[0] ?? null),
-    update: (id, patch) =>
+    update: (id, patch, options = {}) =>
       guard(async () => {
-        const rows = await db.update(users).set({ ...patch, updatedAt: now() }).where(eq(users.id, id)).returning();
+        const where = options.ifPasswordHash === undefined ? eq(users.id, id) : and(eq(users.id, id), eq(users.passwordHash, options.ifPasswordHash));
+        const rows = await db.update(users).set({ ...patch, updatedAt: now() }).where(where).returning();
         return rows[0] ?? null;
       }),
     updateGuarded: (id, patch) =>

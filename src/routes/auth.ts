@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { consumeCode, issueCode } from "../auth/codes";
-import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/limits";
+import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
 import { hashPassword, needsRehash, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { findRefreshToken, revokeAllSessions, revokeSession, rotateRefreshToken, startSession, type TokenPair as Pair } from "../auth/sessions";
@@ -91,15 +91,21 @@ const reset = createRoute({
 const invalidCredentials = () => new ApiError(401, "invalid_credentials", "Email or password is incorrect.");
 const invalidCode = () => new ApiError(400, "invalid_code", "The code is wrong or expired, or too many wrong codes were tried.");
 
+/** Consumes the code or logs the rejection (never the code itself) and throws 400 invalid_code. */
+async function requireCode(c: Context<AppEnv>, purpose: "verify-email" | "reset-password", email: string, code: string) {
+  if (await consumeCode(c.var, purpose, email, code)) return;
+  c.var.logger.warn("auth.code_rejected", { requestId: c.var.requestId, purpose });
+  throw invalidCode();
+}
+
 /** The shared password check of /auth/login and /auth/token: same rules, same answers. */
 async function passwordLogin(c: Context<AppEnv>, email: string, password: string): Promise<Pair> {
   const s = c.var;
-  await assertLoginAllowed(s, email);
+  await takeLoginAttempt(s, email);
   const user = await s.users.findByEmail(email);
   // Always one bcrypt verify, against a dummy hash for unknown emails: equal timing either way.
   const ok = await verifyPassword(s, password, user?.passwordHash);
   if (!user || !ok) {
-    await recordLoginFailure(s, email);
     s.logger.warn("auth.login_failed", { requestId: s.requestId, userId: user?.id });
     throw invalidCredentials();
   }
@@ -109,11 +115,35 @@ async function passwordLogin(c: Context<AppEnv>, email: string, password: string
   if (s.config.requireEmailVerification && !user.emailVerified) {
     throw new ApiError(403, "email_not_verified", "Verify your email before signing in.");
   }
-  if (needsRehash(s, user.passwordHash)) {
-    await s.users.update(user.id, { passwordHash: await hashPassword(s, password) });
+  let hash = user.passwordHash;
+  if (needsRehash(s, hash)) {
+    const upgraded = await hashPassword(s, password);
+    // Only over the hash just verified: a password reset that landed meanwhile must not be undone.
+    if (await s.users.update(user.id, { passwordHash: upgraded }, { ifPasswordHash: hash })) hash = upgraded;
+  }
+  const pair = await startSession(s, user);
+  // A password change or reset, a disable or a delete that committed while this login was checking
+  // the old password has already run revokeAllSessions, which could not see the session started
+  // just now. Re-reading the user after the session exists closes that gap: either this read sees
+  // the change, or that revocation runs after the session was registered and ends it.
+  const current = await s.users.findById(user.id);
+  const stillValid =
+    current !== null &&
+    !current.disabled &&
+    // A different hash may just be a concurrent login's cost upgrade: then the password still verifies.
+    (current.passwordHash === hash || (await verifyPassword(s, password, current.passwordHash)));
+  if (!stillValid) {
+    await endSessionOf(s, pair);
+    throw current?.disabled ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCredentials();
   }
   s.logger.info("auth.login", { requestId: s.requestId, userId: user.id });
-  return startSession(s, user);
+  return pair;
+}
+
+/** Ends the session a pair was just issued for (its refresh token names the session). */
+async function endSessionOf(s: AppEnv["Variables"], pair: Pair): Promise<void> {
+  const record = await findRefreshToken(s, pair.refresh_token);
+  if (record) await revokeSession(s, record.sid, record.uid);
 }
 
 async function refreshPair(c: Context<AppEnv>, refreshToken: string): Promise<Pair> {
@@ -137,7 +167,16 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       if (error instanceof EmailTakenError) throw new ApiError(409, "email_taken", "An account with this email already exists.");
       throw error;
     }
-    const code = await issueCode(s, "verify-email", email);
+    let code;
+    try {
+      code = await issueCode(s, "verify-email", email);
+    } catch (error) {
+      // The store is down: undo the row, so a 503 means "nothing happened" and a retry is not 409 email_taken.
+      await s.users.deleteGuarded(user.id).catch((undo: unknown) =>
+        s.logger.error("auth.register_undo_failed", { requestId: s.requestId, userId: user.id, error: (undo as Error)?.name }),
+      );
+      throw error;
+    }
     if (code) sendInBackground(c, codeMessage(email, "verify-email", code));
     s.logger.info("auth.registered", { requestId: s.requestId, userId: user.id });
     return c.json({ user: toPublicUser(user) }, 201);
@@ -145,12 +184,19 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   .openapi(verify, async (c) => {
     const s = c.var;
     const { email, code } = c.req.valid("json");
-    if (!(await consumeCode(s, "verify-email", email, code))) throw invalidCode();
+    await requireCode(c, "verify-email", email, code);
     const found = await s.users.findByEmail(email);
     if (!found) throw invalidCode();
     const user = found.emailVerified ? found : ((await s.users.update(found.id, { emailVerified: true })) ?? found);
     if (user.disabled) throw new ApiError(403, "forbidden", "This account is disabled.");
     const pair = await startSession(s, user);
+    // As at login: a disable or delete that landed meanwhile could not see this new session.
+    const current = await s.users.findById(user.id);
+    if (!current || current.disabled) {
+      await endSessionOf(s, pair);
+      throw current ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCode();
+    }
+    s.logger.info("auth.email_verified", { requestId: s.requestId, userId: user.id });
     return c.json({ user: toPublicUser(user), ...pair }, 200);
   })
   .openapi(resend, async (c) => {
@@ -203,7 +249,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   .openapi(reset, async (c) => {
     const s = c.var;
     const { email, code, password } = c.req.valid("json");
-    if (!(await consumeCode(s, "reset-password", email, code))) throw invalidCode();
+    await requireCode(c, "reset-password", email, code);
     const user = await s.users.findByEmail(email);
     if (!user) throw invalidCode();
     // Receiving the code proves the mailbox is theirs, so the email counts as verified too.

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from "../auth/limits";
+import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
 import { hashPassword, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { revokeAllSessions } from "../auth/sessions";
@@ -45,9 +45,8 @@ async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
 /** Re-checks the password of a signed-in user, under the same failed-login budget as /auth/login. */
 async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: string): Promise<void> {
   const s = c.var;
-  await assertLoginAllowed(s, user.email);
+  await takeLoginAttempt(s, user.email);
   if (!(await verifyPassword(s, password, user.passwordHash))) {
-    await recordLoginFailure(s, user.email);
     s.logger.warn("auth.password_confirm_failed", { requestId: s.requestId, userId: user.id });
     throw new ApiError(401, "invalid_credentials", "The password is incorrect.");
   }
@@ -69,7 +68,9 @@ export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     const user = await currentUser(c);
     const { currentPassword, newPassword } = c.req.valid("json");
     await confirmPassword(c, user, currentPassword);
-    await s.users.update(user.id, { passwordHash: await hashPassword(s, newPassword) });
+    // Only over the hash just confirmed: a reset that landed meanwhile (and ended this session) wins.
+    const changed = await s.users.update(user.id, { passwordHash: await hashPassword(s, newPassword) }, { ifPasswordHash: user.passwordHash });
+    if (!changed) throw new ApiError(401, "invalid_credentials", "The password is incorrect.");
     await revokeAllSessions(s, user.id, s.auth.sessionId);
     s.logger.info("auth.password_changed", { requestId: s.requestId, userId: user.id });
     return c.body(null, 204);

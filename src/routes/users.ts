@@ -110,7 +110,8 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     const result = await s.users.updateGuarded(id, patch);
     if ("error" in result) throw result.error === "last_admin" ? lastAdmin() : notFound();
     if (patch.disabled === true) await revokeAllSessions(s, id);
-    s.logger.info("admin.user_updated", { requestId: s.requestId, userId: s.auth.userId, targetId: id });
+    // Which fields changed, never their values (a name is personal data).
+    s.logger.info("admin.user_updated", { requestId: s.requestId, userId: s.auth.userId, targetId: id, fields: Object.keys(patch).sort().join(",") });
     return c.json(toPublicUser(result.user), 200);
   })
   .openapi(deleteUser, async (c) => {

@@ -50,7 +50,7 @@ describe("random JSON bodies on every endpoint", () => {
             body: JSON.stringify(body),
           });
         }),
-        { numRuns: 80 },
+        { numRuns: 50 },
       );
     }, 60_000);
   }
@@ -69,7 +69,7 @@ describe("form bodies on /auth/token", () => {
           body: new URLSearchParams(fields).toString(),
         });
       }),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   }, 60_000);
 });
