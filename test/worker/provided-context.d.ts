@@ -1,0 +1,11 @@
+// What test/worker/global-setup.ts provides to the workerd tests (and to vitest.config.ts).
+import "vitest";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The Worker's bindings: local backends behind the Neon/Upstash protocols, mail catcher, secrets. */
+    bindings: Record<string, string>;
+    /** Base URL of the mail catcher (GET /mail?to=… lists what an address got). */
+    mailCatcherUrl: string;
+  }
+}
