@@ -18,7 +18,7 @@ if (ready) {
     }, 120_000);
 
     test("passes the register → verify → login → me → refresh → reuse → logout flow and the error cases", async () => {
-      const proc = Bun.spawn(["sh", "scripts/with-node22.sh", "vitest", "run", "--config", "test/worker/vitest.config.ts", "--reporter", "verbose", "--color=false"], {
+      const proc = Bun.spawn(["sh", "src/entry/with-node22.sh", "vitest", "run", "--config", "test/worker/vitest.config.ts", "--reporter", "verbose", "--color=false"], {
         cwd: ROOT,
         stdout: "pipe",
         stderr: "pipe",

@@ -23,7 +23,7 @@ export function buildWorker(): Promise<WorkerBuild> {
   pending ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), "edge-auth-worker-"));
     const meta = join(dir, "meta.json");
-    const proc = Bun.spawn(["sh", "scripts/with-node22.sh", "wrangler", "deploy", "--dry-run", "--minify", "--outdir", dir, "--metafile", meta], {
+    const proc = Bun.spawn(["sh", "src/entry/with-node22.sh", "wrangler", "deploy", "--dry-run", "--minify", "--outdir", dir, "--metafile", meta], {
       cwd: ROOT,
       stdout: "pipe",
       stderr: "pipe",

