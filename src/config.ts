@@ -13,6 +13,8 @@ export const ConfigSchema = z
     NODE_ENV: z.enum(["production", "development", "test"]).default("production"),
     DATABASE_URL: z.string().optional(),
     DATABASE_DRIVER: z.enum(["pglite", "postgres", "neon-http"]).optional(),
+    // Where the neon-http driver sends queries instead of Neon (a local endpoint in development and tests).
+    NEON_FETCH_ENDPOINT: optionalUrl,
     REDIS_URL: z.string().optional(),
     UPSTASH_REDIS_REST_URL: optionalUrl,
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
@@ -73,6 +75,7 @@ function toConfig(c: RawConfig) {
     env: c.NODE_ENV,
     databaseUrl: c.DATABASE_URL,
     databaseDriver: c.DATABASE_DRIVER ?? pickDatabaseDriver(c.DATABASE_URL),
+    neonFetchEndpoint: c.NEON_FETCH_ENDPOINT,
     redisUrl: c.REDIS_URL,
     upstash: c.UPSTASH_REDIS_REST_URL ? { url: c.UPSTASH_REDIS_REST_URL, token: c.UPSTASH_REDIS_REST_TOKEN! } : undefined,
     jwt: { secret: c.JWT_SECRET ?? "", issuer: c.JWT_ISSUER, audience: c.JWT_AUDIENCE },

@@ -13,7 +13,9 @@ export class DatabaseUnavailableError extends Error {
 
 const CONNECTION_CODES = new Set([
   "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "ConnectionRefused",
-  "ERR_POSTGRES_CONNECTION_CLOSED", "ERR_POSTGRES_CONNECTION_TIMEOUT", "ERR_POSTGRES_IDLE_TIMEOUT",
+  // Bun SQL: refused (server down), closed (server went away mid-query), timeouts.
+  "ERR_POSTGRES_CONNECTION_REFUSED", "ERR_POSTGRES_CONNECTION_CLOSED", "ERR_POSTGRES_CONNECTION_TIMEOUT",
+  "ERR_POSTGRES_IDLE_TIMEOUT", "ERR_POSTGRES_LIFETIME_TIMEOUT",
   "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED", "CONNECT_TIMEOUT",
 ]);
 
@@ -44,6 +46,10 @@ export function mapDbError(error: unknown): unknown {
     if (typeof code === "string" && CONNECTION_CODES.has(code)) return new DatabaseUnavailableError(error);
     // fetch() failures (Neon over HTTP) surface as TypeError or a NeonDbError wrapping one.
     if (e instanceof TypeError && /fetch|network|connect/i.test(e.message)) return new DatabaseUnavailableError(error);
+    // Neon over HTTP: a 5xx from the endpoint (compute unreachable, gateway down) has no SQLSTATE.
+    if (e instanceof Error && e.name === "NeonDbError" && /^(Server error \(HTTP status 5\d\d\)|Error connecting to database)/.test(e.message)) {
+      return new DatabaseUnavailableError(error);
+    }
     if (e instanceof Error && /ECONNREFUSED|connection (refused|closed|terminated)|Connection terminated|socket hang up|server closed the connection/i.test(e.message)) {
       return new DatabaseUnavailableError(error);
     }

@@ -1,0 +1,78 @@
+import type { RedisClient } from "bun";
+import { INCREMENT_SCRIPT, SET_ADD_SCRIPT } from "./scripts";
+import { StoreUnavailableError, type Store } from "./store";
+
+/** How long one command may wait for a connection before the store counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 2000;
+
+/**
+ * Store on a Redis server through Bun's built-in RedisClient (RESP over TCP). Atomic steps use
+ * single commands (SET NX GET EX, GETDEL) or a Lua script (INCR + first EXPIRE, SADD + EXPIRE).
+ *
+ * Create the client with `enableOfflineQueue: false` so commands fail fast while Redis is down;
+ * when the client has given up reconnecting, the next command reconnects it, so the store
+ * recovers on its own once Redis is back.
+ */
+export function createRedisStore(client: RedisClient): Store {
+  const send = redisSender(client);
+  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+  return {
+    get: async (key) => str(await send("GET", [key])),
+    set: async (key, value, ttl) => {
+      await send("SET", [key, value, "EX", ttl]);
+    },
+    // Redis 7.0+: with NX and GET together, the reply is the old value when the key existed
+    // (nothing written) and nil when this call wrote it: exactly the Store's contract.
+    setIfAbsent: async (key, value, ttl) => str(await send("SET", [key, value, "NX", "GET", "EX", ttl])),
+    getAndDelete: async (key) => str(await send("GETDEL", [key])),
+    delete: async (...keys) => {
+      if (keys.length > 0) await send("DEL", keys);
+    },
+    increment: async (key, ttl) => Number(await send("EVAL", [INCREMENT_SCRIPT, 1, key, ttl])),
+    ttlSeconds: async (key) => Math.max(0, Number(await send("TTL", [key]))),
+    setAdd: async (key, member, ttl) => {
+      await send("EVAL", [SET_ADD_SCRIPT, 1, key, member, ttl]);
+    },
+    setRemove: async (key, member) => {
+      await send("SREM", [key, member]);
+    },
+    setMembers: async (key) => ((await send("SMEMBERS", [key])) as unknown[]).map(String),
+    ping: async () => {
+      await send("PING", []);
+    },
+  };
+}
+
+/**
+ * Sends raw commands on a Bun RedisClient: connects first when the client is not connected (or
+ * gave up reconnecting), and reports an unreachable server as StoreUnavailableError. A reply
+ * error from Redis itself (code ERR_REDIS_SERVER_ERROR) passes through: it is a bug, not an outage.
+ */
+export function redisSender(client: RedisClient): (command: string, args: (string | number)[]) => Promise<any> {
+  let connecting: Promise<void> | undefined;
+  function ensureConnected(): Promise<void> {
+    if (client.connected) return Promise.resolve();
+    connecting ??= withTimeout(client.connect(), CONNECT_TIMEOUT_MS).finally(() => {
+      connecting = undefined;
+    });
+    return connecting;
+  }
+  return async (command, args) => {
+    try {
+      await ensureConnected();
+      return await client.send(command, args.map(String));
+    } catch (error) {
+      if ((error as { code?: string })?.code === "ERR_REDIS_SERVER_ERROR") throw error;
+      throw new StoreUnavailableError(error);
+    }
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no connection within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
