@@ -1,6 +1,8 @@
+import type { PublicUser } from "../schemas";
 import type { Services } from "../services";
 import { base64url, randomBytes } from "./crypto";
 import { hashRefreshToken, mintRefreshToken, signAccessToken } from "./tokens";
+import { parseCachedUser, userCacheKey } from "./user-cache";
 
 /** RFC 6749 §5.1 field names, so OAuth2 clients read it as is. */
 export type TokenPair = {
@@ -32,12 +34,17 @@ async function issuePair(deps: Deps, uid: string, sid: string, role: "user" | "a
   const ttl = config.refreshTokenTtl;
   const refreshToken = mintRefreshToken();
   const record: RefreshRecord = { sid, uid, exp: now + ttl * 1000 };
-  // The token record is written before the session is (re)written, so a live session always has a usable token.
-  await store.set(refreshKey(await hashRefreshToken(refreshToken)), JSON.stringify(record), ttl);
-  await store.set(sessionKey(sid), JSON.stringify({ uid, exp: record.exp } satisfies SessionRecord), ttl);
-  await store.setAdd(userSessionsKey(uid), sid, ttl);
+  const [tokenHash, accessToken] = await Promise.all([hashRefreshToken(refreshToken), signAccessToken(config, { sub: uid, sid, role }, now)]);
+  // The three writes are sent together (one pipelined round trip on Redis), token record first:
+  // on one connection Redis applies them in order, so a live session always has a usable token.
+  // Should one fail, the request fails and a retry within REFRESH_REUSE_GRACE gets a fresh pair.
+  await Promise.all([
+    store.set(refreshKey(tokenHash), JSON.stringify(record), ttl),
+    store.set(sessionKey(sid), JSON.stringify({ uid, exp: record.exp } satisfies SessionRecord), ttl),
+    store.setAdd(userSessionsKey(uid), sid, ttl),
+  ]);
   return {
-    access_token: await signAccessToken(config, { sub: uid, sid, role }, now),
+    access_token: accessToken,
     token_type: "bearer",
     expires_in: config.accessTokenTtl,
     refresh_token: refreshToken,
@@ -69,14 +76,18 @@ export async function findRefreshToken(deps: Deps, refreshToken: string): Promis
 export async function rotateRefreshToken(
   deps: Deps,
   refreshToken: string,
-  loadRole: (uid: string) => Promise<"user" | "admin" | null>,
+  loadRole: (uid: string, cached: PublicUser | null) => Promise<"user" | "admin" | null>,
 ): Promise<TokenPair | RefreshRefusal> {
   const { store, clock, config, logger } = deps;
   const record = await findRefreshToken(deps, refreshToken);
   if (!record) return "unknown";
   const now = clock.now();
   const remaining = Math.max(1, Math.ceil((record.exp - now) / 1000));
-  const firstUse = await store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining);
+  // Marking the token used and reading the session (+ cached user) go out together: one round trip.
+  const [firstUse, session] = await Promise.all([
+    store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining),
+    readSession(deps, record.sid, record.uid),
+  ]);
   if (firstUse !== null) {
     const withinGrace = config.refreshReuseGrace > 0 && now - Number(firstUse) <= config.refreshReuseGrace * 1000;
     if (!withinGrace) {
@@ -85,8 +96,8 @@ export async function rotateRefreshToken(
       return "reused";
     }
   }
-  if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
-  const role = await loadRole(record.uid);
+  if (!session.alive) return "session_ended";
+  const role = await loadRole(record.uid, session.user);
   if (!role) {
     await revokeSession(deps, record.sid, record.uid);
     return "session_ended";
@@ -96,10 +107,25 @@ export async function rotateRefreshToken(
 
 /** True while the session exists and belongs to this user: checked on every authenticated request. */
 export async function isSessionAlive(deps: Pick<Deps, "store" | "clock">, sid: string, uid: string): Promise<boolean> {
-  const raw = await deps.store.get(sessionKey(sid));
-  if (!raw) return false;
+  return (await readSession(deps, sid, uid)).alive;
+}
+
+/**
+ * The session check and the user's cached public view in ONE store round trip (MGET). The user
+ * is null when not cached (or when the session is not alive): callers then read the database.
+ */
+export async function readSession(
+  deps: Pick<Deps, "store" | "clock">,
+  sid: string,
+  uid: string,
+): Promise<{ alive: boolean; user: PublicUser | null }> {
+  const [raw, cached] = await deps.store.getMany([sessionKey(sid), userCacheKey(uid)]);
+  if (!raw) return { alive: false, user: null };
   const session = JSON.parse(raw) as SessionRecord;
-  return session.uid === uid && session.exp > deps.clock.now();
+  const alive = session.uid === uid && session.exp > deps.clock.now();
+  const user = alive ? parseCachedUser(cached) : null;
+  // A copy under another id would be a bug; never serve it.
+  return { alive, user: user && user.id === uid ? user : null };
 }
 
 /** Ends one session: its access tokens and every refresh token descended from its login stop working. */

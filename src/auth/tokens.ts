@@ -20,6 +20,18 @@ export class InvalidAccessTokenError extends Error {
 
 const ALG = "HS256";
 
+// hono/jwt imports a string secret as a CryptoKey on every sign and verify; it accepts a
+// CryptoKey too, so each secret is imported once (keyed by the secret: config is per app).
+const keys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 export async function signAccessToken(
   config: Config,
   claims: { sub: string; sid: string; role: "user" | "admin" },
@@ -34,7 +46,7 @@ export async function signAccessToken(
     aud: config.jwt.audience,
     jti: base64url(randomBytes(12)),
   };
-  return sign(payload, config.jwt.secret, ALG);
+  return sign(payload, await hmacKey(config.jwt.secret), ALG);
 }
 
 /**
@@ -44,7 +56,7 @@ export async function signAccessToken(
 export async function verifyAccessToken(config: Config, token: string, nowMs: number): Promise<AccessClaims> {
   let payload: Record<string, unknown>;
   try {
-    payload = (await verify(token, config.jwt.secret, {
+    payload = (await verify(token, await hmacKey(config.jwt.secret), {
       alg: ALG,
       iss: config.jwt.issuer,
       aud: config.jwt.audience,

@@ -15,7 +15,7 @@ import { BENCH_PASSWORD, login, prepareApiUsers } from "./prepare";
 import { formatTable, percentOf, type ScenarioResult } from "./report";
 import { deepId, seedUsers } from "./seed";
 import { startServer, type Child } from "./server";
-import { runWrk, type Load } from "./wrk";
+import { runWrk, waitIdle, type Load } from "./wrk";
 
 const options = parseOptions(Bun.argv.slice(2), Bun.env);
 const load: Load = { threads: options.threads, connections: options.connections, duration: options.duration };
@@ -24,6 +24,9 @@ const log = (s: string) => console.error(s);
 const loadavg = async () => (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
 const runId = Math.random().toString(36).slice(2, 8);
 const dir = mkdtempSync(join(tmpdir(), "edge-auth-wrk-"));
+const resultsDir = new URL("./results/", import.meta.url).pathname;
+mkdirSync(resultsDir, { recursive: true });
+const READ_ONLY = new Set(["health", "me", "admin-list", "admin-list-deep"]);
 const ADMIN = { email: "admin@bench.test", password: "bench-admin-password" };
 
 const startedAt = new Date();
@@ -49,7 +52,7 @@ try {
     await db.close();
     return id;
   };
-  let deep = backends.seedBeforeServer ? await seed() : "";
+  const deep = await seed();
   server = await startServer(
     {
       ...backends.serverEnv,
@@ -64,8 +67,8 @@ try {
       RATE_LIMIT_AUTH_PER_MINUTE: "0",
     },
     options.serverLog,
+    options.profile ? resultsDir : undefined,
   );
-  if (!backends.seedBeforeServer) deep = await seed();
   log(`server up at ${server.url} (pid ${server.pid}); preparing ${load.connections + load.threads} users through the API...`);
   // One spare per thread: wrk's pre-run check of the refresh script takes a token it never sends.
   const prepared = await prepareApiUsers(server.url, mail, load.connections + load.threads, runId);
@@ -90,8 +93,13 @@ try {
   };
   for (const name of ALL_SCENARIOS.filter(wanted)) {
     const [script, path, args] = scenarios[name]();
-    // Let the previous scenario's in-flight work (queued bcrypt runs) drain before measuring the next.
-    await Bun.sleep(2000);
+    await waitIdle(server.pid);
+    // Read-only scenarios get an unmeasured warm-up first (JIT, connection pools, Postgres buffers);
+    // the others cannot repeat (rotation chains, fresh emails) or are bound by bcrypt anyway.
+    if (options.warmup && READ_ONLY.has(name)) {
+      log(`warming up ${name}...`);
+      await runWrk({ ...load, duration: options.warmup }, dir, `${name}-warmup`, script, server.url + path, args, server.pid);
+    }
     log(`running ${name}...`);
     const r = await runWrk(load, dir, name, script, server.url + path, args, server.pid);
     let note: string | undefined;
@@ -113,8 +121,6 @@ console.log(`backends: ${backends.description}; users in table: ${options.users.
 console.log(`server: NODE_ENV=production BCRYPT_COST=${options.bcryptCost} RATE_LIMIT_AUTH_PER_MINUTE=0 (per-address limit off: one client); failed-login limit on (logins all succeed)`);
 console.log(`load average before ${loadBefore}, after ${loadAfter} (other work on the machine skews every figure)`);
 
-const resultsDir = new URL("./results/", import.meta.url).pathname;
-mkdirSync(resultsDir, { recursive: true });
 const file = join(resultsDir, `bench-${startedAt.toISOString().replace(/[:.]/g, "-")}-${options.users}u.json`);
 await Bun.write(
   file,

@@ -3,10 +3,14 @@ export type Options = {
   threads: number;
   connections: number;
   duration: string;
+  /** Unmeasured warm-up before each read-only scenario ("" = none). */
+  warmup: string;
   users: number;
   bcryptCost: number;
   scenarios: string[] | undefined;
   serverLog: string | undefined;
+  /** BENCH_PROFILE=1: the server runs under Bun's CPU profiler (slower), profile under results/. */
+  profile: boolean;
 };
 
 export const ALL_SCENARIOS = ["health", "me", "login", "refresh", "register", "admin-list", "admin-list-deep"] as const;
@@ -31,9 +35,11 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     threads: positive("BENCH_THREADS", env.BENCH_THREADS, 2),
     connections: positive("BENCH_CONNECTIONS", env.BENCH_CONNECTIONS, 64),
     duration,
+    warmup: /^0+[smh]?$/.test(env.BENCH_WARMUP ?? "") ? "" : (env.BENCH_WARMUP ?? "2s"),
     users,
     bcryptCost: positive("BENCH_BCRYPT_COST", env.BENCH_BCRYPT_COST, 10),
     scenarios,
     serverLog: env.BENCH_SERVER_LOG || undefined,
+    profile: env.BENCH_PROFILE === "1",
   };
 }

@@ -52,11 +52,15 @@ function child(cmd: string[], env: Record<string, string>, logFile: string | und
   );
 }
 
-/** Starts src/entry/bun.ts with exactly `env` (plus PATH/HOME and a fresh PORT). */
-export function startServer(env: Record<string, string>, logFile?: string): Promise<Child> {
+/**
+ * Starts src/entry/bun.ts with exactly `env` (plus PATH/HOME and a fresh PORT). `profileDir`:
+ * Bun's sampling CPU profiler writes a markdown profile there when the server stops.
+ */
+export function startServer(env: Record<string, string>, logFile?: string, profileDir?: string): Promise<Child> {
   const port = freePort();
   const full = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env, HOST: "127.0.0.1", PORT: String(port) };
-  return child(["bun", "src/entry/bun.ts"], full, logFile, port, "/ready", "the edge-auth server");
+  const profile = profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [];
+  return child(["bun", ...profile, "src/entry/bun.ts"], full, logFile, port, "/ready", "the edge-auth server");
 }
 
 /** The machine's HTTP ceiling: a bare Bun.serve answering "hello", nothing else. */

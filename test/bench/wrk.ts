@@ -20,6 +20,24 @@ export type WrkResult = {
 /** Server memory while wrk ran: the highest sample and the last one, in MB. */
 export type Rss = { peakMb: number; endMb: number };
 
+/** CPU time (user + system, clock ticks) a process has used so far. */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+/**
+ * Waits until the server is idle (under 5% of a core over 500 ms, at most 20 s): the previous
+ * scenario's in-flight work, e.g. queued bcrypt runs, must not run into the next measurement.
+ */
+export async function waitIdle(pid: number): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    const before = cpuTicks(pid);
+    await Bun.sleep(500);
+    if (cpuTicks(pid) - before <= 2) return;
+  }
+}
+
 /** Resident memory of a process in MB (Linux /proc), or NaN when it cannot be read. */
 export function rssMb(pid: number): number {
   try {
