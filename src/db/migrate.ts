@@ -21,7 +21,7 @@ if (import.meta.main) {
     console.error("Set DATABASE_URL to a postgres:// URL (PGlite migrates itself on start).");
     process.exit(1);
   }
-  if (config.databaseDriver === "neon-http") await migrateNeonHttp(config.databaseUrl);
+  if (config.databaseDriver === "neon-http") await migrateNeonHttp(config.databaseUrl, { fetchEndpoint: config.neonFetchEndpoint });
   else await migratePostgres(config.databaseUrl);
   console.log(`Migrations applied (${config.databaseDriver}).`);
 }

@@ -1,19 +1,26 @@
 import { bunHasher } from "../auth/hasher-bun";
 import { systemClock } from "../clock";
 import type { Config } from "../config";
+import { openNeonHttp } from "../db/neon";
 import { openPglite } from "../db/pglite";
+import { openPostgres } from "../db/postgres";
 import { createUserRepo, type Database } from "../db/users";
 import { createJsonLogger, type Logger } from "../logger";
 import { createMailer } from "../mail/select";
 import type { Services } from "../services";
+import { Redis } from "@upstash/redis";
+import { RedisClient } from "bun";
 import { createMemoryStore } from "../store/memory";
+import { createRedisStore, REDIS_CLIENT_OPTIONS } from "../store/redis";
 import type { Store } from "../store/store";
+import { createUpstashStore, UPSTASH_CLIENT_OPTIONS } from "../store/upstash";
 
 export type BunServices = Services & { close(): Promise<void> };
 
 /**
  * The one place that picks implementations for the Bun runtime, from the parsed config.
- * Database: embedded PGlite by default; store: in-memory by default.
+ * Database: embedded PGlite by default, a Postgres server over TCP (Bun SQL) or Neon over HTTP.
+ * Store: in-memory by default, Redis over TCP (REDIS_URL) or Upstash over REST.
  */
 export async function buildBunServices(config: Config, logger: Logger = createJsonLogger()): Promise<BunServices> {
   const closers: (() => Promise<void> | void)[] = [];
@@ -27,13 +34,28 @@ export async function buildBunServices(config: Config, logger: Logger = createJs
       closers.push(opened.close);
       break;
     }
-    default:
-      throw new Error(`DATABASE_DRIVER ${config.databaseDriver} is not available in this build yet`);
+    case "postgres": {
+      const opened = await openPostgres(requireUrl(config.databaseUrl));
+      db = opened.db;
+      closers.push(opened.close);
+      break;
+    }
+    case "neon-http":
+      db = openNeonHttp(requireUrl(config.databaseUrl), { fetchEndpoint: config.neonFetchEndpoint });
+      break;
   }
 
   let store: Store;
-  if (config.redisUrl || config.upstash) throw new Error("Redis stores are not available in this build yet");
-  else store = createMemoryStore(clock);
+  if (config.redisUrl) {
+    // Fails fast while Redis is down and reconnects on the next command once it is back.
+    const client = new RedisClient(config.redisUrl, REDIS_CLIENT_OPTIONS);
+    closers.push(() => client.close());
+    store = createRedisStore(client);
+  } else if (config.upstash) {
+    store = createUpstashStore(new Redis({ ...config.upstash, ...UPSTASH_CLIENT_OPTIONS }));
+  } else {
+    store = createMemoryStore(clock);
+  }
 
   return {
     config,
@@ -47,4 +69,9 @@ export async function buildBunServices(config: Config, logger: Logger = createJs
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+function requireUrl(url: string | undefined): string {
+  if (!url) throw new Error("DATABASE_URL is required for this DATABASE_DRIVER");
+  return url;
 }

@@ -2,6 +2,9 @@ import type { RedisClient } from "bun";
 import { INCREMENT_SCRIPT, SET_ADD_SCRIPT } from "./scripts";
 import { StoreUnavailableError, type Store } from "./store";
 
+/** Options for the RedisClient given to createRedisStore (see there). */
+export const REDIS_CLIENT_OPTIONS = { enableOfflineQueue: false, autoReconnect: false, connectionTimeout: 2000 } as const;
+
 /** How long one command may wait for a connection before the store counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 2000;
 
@@ -9,9 +12,9 @@ const CONNECT_TIMEOUT_MS = 2000;
  * Store on a Redis server through Bun's built-in RedisClient (RESP over TCP). Atomic steps use
  * single commands (SET NX GET EX, GETDEL) or a Lua script (INCR + first EXPIRE, SADD + EXPIRE).
  *
- * Create the client with `enableOfflineQueue: false` so commands fail fast while Redis is down;
- * when the client has given up reconnecting, the next command reconnects it, so the store
- * recovers on its own once Redis is back.
+ * Create the client with REDIS_CLIENT_OPTIONS: no offline queue and no background reconnect
+ * loop, so while Redis is down every command fails at once (503) instead of waiting out Bun's
+ * reconnect backoff, and the first command after Redis is back reconnects it immediately.
  */
 export function createRedisStore(client: RedisClient): Store {
   const send = redisSender(client);

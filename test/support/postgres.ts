@@ -48,7 +48,7 @@ export async function startPostgres(): Promise<LocalPostgres> {
     return Bun.spawn(
       asPostgres([
         `${POSTGRES_BIN}/postgres`, "-D", data, "-p", String(port), "-k", dir,
-        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+        "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
         "-c", "full_page_writes=off", "-c", "max_connections=100", "-c", "shared_buffers=32MB",
       ]),
       { stdin: "ignore", stdout: "pipe", stderr: "pipe" },

@@ -15,7 +15,7 @@
  * StoreUnavailableError). Never expose it beyond 127.0.0.1.
  */
 import { RedisClient } from "bun";
-import { redisSender } from "../../src/store/redis";
+import { REDIS_CLIENT_OPTIONS, redisSender } from "../../src/store/redis";
 
 export type UpstashEndpoint = { url: string; token: string; port: number; stop(): Promise<void> };
 
@@ -40,7 +40,7 @@ const message = (e: unknown) => String((e as Error)?.message ?? e);
 /** Starts the emulated REST endpoint on 127.0.0.1 and a random port, in front of the Redis at `redisUrl`. */
 export async function startUpstashEndpoint(redisUrl: string): Promise<UpstashEndpoint> {
   const token = crypto.randomUUID().replaceAll("-", "");
-  const client = new RedisClient(redisUrl, { enableOfflineQueue: false, connectionTimeout: 2000 });
+  const client = new RedisClient(redisUrl, REDIS_CLIENT_OPTIONS);
   const send = redisSender(client);
   const args = (cmd: Command) => cmd.slice(1).map((a) => (a === null ? "" : String(a)));
 
@@ -56,7 +56,7 @@ export async function startUpstashEndpoint(redisUrl: string): Promise<UpstashEnd
   // MULTI/EXEC needs a connection of its own: on the shared, auto-pipelined one, other requests'
   // commands would be queued into the transaction.
   async function multiExec(cmds: Command[]): Promise<Reply[]> {
-    const own = new RedisClient(redisUrl, { enableOfflineQueue: false, enableAutoPipelining: false, connectionTimeout: 2000 });
+    const own = new RedisClient(redisUrl, { ...REDIS_CLIENT_OPTIONS, enableAutoPipelining: false });
     const sendOwn = redisSender(own);
     try {
       await sendOwn("MULTI", []);
