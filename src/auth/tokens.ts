@@ -49,6 +49,32 @@ export async function signAccessToken(
   return sign(payload, await hmacKey(config.jwt.secret), ALG);
 }
 
+// Clients send the same access token for up to ACCESS_TOKEN_TTL, and WebCrypto's async HMAC costs
+// far more than the rest of a request, so the payload of a token whose signature, alg, iss and aud
+// already passed is remembered (per config: secret, issuer, audience). Only verified tokens are ever
+// added, keyed by the whole token string, and the time checks below still run on every request.
+const VERIFIED_MAX = 10_000;
+const verifiedByConfig = new WeakMap<Config["jwt"], Map<string, Record<string, unknown>>>();
+
+async function verifiedPayload(config: Config, token: string): Promise<Record<string, unknown>> {
+  let verified = verifiedByConfig.get(config.jwt);
+  if (!verified) verifiedByConfig.set(config.jwt, (verified = new Map()));
+  const known = verified.get(token);
+  if (known) return known;
+  const payload = (await verify(token, await hmacKey(config.jwt.secret), {
+    alg: ALG,
+    iss: config.jwt.issuer,
+    aud: config.jwt.audience,
+    exp: false,
+    nbf: false,
+    iat: false,
+  })) as Record<string, unknown>;
+  // Bounded: when full, start over (a miss only costs one signature check).
+  if (verified.size >= VERIFIED_MAX) verified.clear();
+  verified.set(token, payload);
+  return payload;
+}
+
 /**
  * Verifies signature, algorithm (pinned: `alg: none` or RS/HS confusion fail), issuer and audience
  * with hono/jwt, then the times against our clock (so tests can expire tokens without sleeping).
@@ -56,14 +82,7 @@ export async function signAccessToken(
 export async function verifyAccessToken(config: Config, token: string, nowMs: number): Promise<AccessClaims> {
   let payload: Record<string, unknown>;
   try {
-    payload = (await verify(token, await hmacKey(config.jwt.secret), {
-      alg: ALG,
-      iss: config.jwt.issuer,
-      aud: config.jwt.audience,
-      exp: false,
-      nbf: false,
-      iat: false,
-    })) as Record<string, unknown>;
+    payload = await verifiedPayload(config, token);
   } catch (error) {
     throw new InvalidAccessTokenError((error as Error).name);
   }
