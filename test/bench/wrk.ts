@@ -63,7 +63,7 @@ export async function runWrk(
 ): Promise<WrkResult & { rss: Rss }> {
   const file = join(dir, `${name}.lua`);
   await Bun.write(file, script);
-  const cmd = ["wrk", `-t${load.threads}`, `-c${load.connections}`, `-d${load.duration}`, "--timeout", "5s", "-s", file, url];
+  const cmd = ["wrk", `-t${load.threads}`, `-c${load.connections}`, `-d${load.duration}`, "--timeout", "30s", "-s", file, url];
   if (args.length > 0) cmd.push("--", ...args);
   const samples: number[] = [];
   const sampler = setInterval(() => samples.push(rssMb(serverPid)), 250);
