@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startBenchBackends } from "./backends";
 import { measureCeilings } from "./ceilings";
+import { compareWithBaseline } from "./compare";
 import { bearerRoundRobin, freshRegistrations, randomLogins, refreshChains, staticGet } from "./lua";
 import { startMailCatcher } from "./mail-catcher";
 import { ALL_SCENARIOS, parseOptions } from "./options";
@@ -121,9 +122,11 @@ console.log(`backends: ${backends.description}; users in table: ${options.users.
 console.log(`server: NODE_ENV=production BCRYPT_COST=${options.bcryptCost} RATE_LIMIT_AUTH_PER_MINUTE=0 (per-address limit off: one client); failed-login limit on (logins all succeed)`);
 console.log(`load average before ${loadBefore}, after ${loadAfter} (other work on the machine skews every figure)`);
 
+const comparison = options.users !== 1000 ? compareWithBaseline(resultsDir, results) : "";
+if (comparison) console.log(comparison);
 const file = join(resultsDir, `bench-${startedAt.toISOString().replace(/[:.]/g, "-")}-${options.users}u.json`);
 await Bun.write(
   file,
-  JSON.stringify({ startedAt, load, options, backends: backends.description, loadBefore, loadAfter, ceilings, results, table }, null, 2),
+  JSON.stringify({ startedAt, load, options, backends: backends.description, loadBefore, loadAfter, ceilings, results, table, comparison }, null, 2),
 );
 console.log(`results: ${file}`);
