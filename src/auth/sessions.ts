@@ -81,13 +81,20 @@ export async function rotateRefreshToken(
   const { store, clock, config, logger } = deps;
   const record = await findRefreshToken(deps, refreshToken);
   if (!record) return "unknown";
+  // A token of an ended session is refused before anything is written: a rejected request changes
+  // nothing. The same round trip (MGET) brings the user's cached copy (auth/user-cache.ts).
+  const session = await readSession(deps, record.sid, record.uid);
+  if (!session.alive) return "session_ended";
+  // The user is read (cached copy, else the database) before the token is marked used: if the
+  // database is down, the 503 leaves the token unused, so a retry is not mistaken for theft.
+  const role = await loadRole(record.uid, session.user);
+  if (!role) {
+    await revokeSession(deps, record.sid, record.uid);
+    return "session_ended";
+  }
   const now = clock.now();
   const remaining = Math.max(1, Math.ceil((record.exp - now) / 1000));
-  // Marking the token used and reading the session (+ cached user) go out together: one round trip.
-  const [firstUse, session] = await Promise.all([
-    store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining),
-    readSession(deps, record.sid, record.uid),
-  ]);
+  const firstUse = await store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining);
   if (firstUse !== null) {
     const withinGrace = config.refreshReuseGrace > 0 && now - Number(firstUse) <= config.refreshReuseGrace * 1000;
     if (!withinGrace) {
@@ -96,18 +103,20 @@ export async function rotateRefreshToken(
       return "reused";
     }
   }
-  if (!session.alive) return "session_ended";
-  const role = await loadRole(record.uid, session.user);
-  if (!role) {
-    await revokeSession(deps, record.sid, record.uid);
-    return "session_ended";
-  }
+  // Re-checked after marking: a logout racing this refresh wins.
+  if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
   return issuePair(deps, record.uid, record.sid, role);
 }
 
 /** True while the session exists and belongs to this user: checked on every authenticated request. */
 export async function isSessionAlive(deps: Pick<Deps, "store" | "clock">, sid: string, uid: string): Promise<boolean> {
-  return (await readSession(deps, sid, uid)).alive;
+  return sessionAlive(deps, await deps.store.get(sessionKey(sid)), uid);
+}
+
+function sessionAlive(deps: Pick<Deps, "clock">, raw: string | null, uid: string): boolean {
+  if (!raw) return false;
+  const session = JSON.parse(raw) as SessionRecord;
+  return session.uid === uid && session.exp > deps.clock.now();
 }
 
 /**
@@ -120,9 +129,7 @@ export async function readSession(
   uid: string,
 ): Promise<{ alive: boolean; user: PublicUser | null }> {
   const [raw, cached] = await deps.store.getMany([sessionKey(sid), userCacheKey(uid)]);
-  if (!raw) return { alive: false, user: null };
-  const session = JSON.parse(raw) as SessionRecord;
-  const alive = session.uid === uid && session.exp > deps.clock.now();
+  const alive = sessionAlive(deps, raw ?? null, uid);
   const user = alive ? parseCachedUser(cached) : null;
   // A copy under another id would be a bug; never serve it.
   return { alive, user: user && user.id === uid ? user : null };
