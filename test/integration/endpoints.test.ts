@@ -83,6 +83,9 @@ if (requires("redis-server", available.redis(), "apt-get install redis-server"))
     test("pipeline and multi-exec return one result per command", async () => {
       expect(await redis.pipeline().set("p", "1").incr("p").get("p").exec()).toEqual(["OK", 2, "2"]);
       expect(await redis.multi().set("m", "5").incrby("m", 2).get("m").exec()).toEqual(["OK", 7, "7"]);
+      // A failing command inside MULTI/EXEC fails alone; the others still ran.
+      await expect(redis.multi().set("s", "x").incr("s").exec()).rejects.toThrow(/Command 2 \[ incr \] failed: ERR/);
+      expect(await redis.get("s")).toBe("x");
     });
 
     test("a Redis error reply is an error, not a result", async () => {

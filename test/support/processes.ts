@@ -47,6 +47,14 @@ export function removeDir(dir: string) {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Prefixes a server's argv so the kernel signals it when this process dies, however it dies
+ * (bun test runs no exit hooks). Uses util-linux's setpriv when present.
+ */
+export function withParentDeathSignal(signal: NodeJS.Signals, argv: string[]): string[] {
+  return Bun.which("setpriv") ? ["setpriv", "--pdeathsig", signal, "--", ...argv] : argv;
+}
+
 /** A TCP port nobody listens on right now (the OS picks it). */
 export function freePort(): number {
   const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });

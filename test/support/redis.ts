@@ -1,4 +1,4 @@
-import { freePort, track, waitForLine } from "./processes";
+import { freePort, track, waitForLine, withParentDeathSignal } from "./processes";
 
 export type LocalRedis = {
   url: string;
@@ -21,7 +21,7 @@ export async function startRedis(): Promise<LocalRedis> {
 
   function spawn() {
     return Bun.spawn(
-      ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+      withParentDeathSignal("SIGKILL", ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"]),
       { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
     );
   }
