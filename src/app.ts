@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
+import { invalidatingUserRepo } from "./auth/user-cache";
 import { DatabaseUnavailableError } from "./db/errors";
 import { ApiError, problem } from "./errors";
 import { authRateLimit, requestContext, requireBodyType, securityHeaders } from "./middleware";
@@ -15,7 +16,9 @@ import type { AppEnv, Services } from "./services";
 import { StoreUnavailableError } from "./store/store";
 
 /** Builds the whole HTTP app from its services. Never reads the environment, never opens a connection. */
-export function createApp(services: Services) {
+export function createApp(input: Services) {
+  // Every user write the app makes drops the store's cached copy of that user (auth/user-cache.ts).
+  const services: Services = { ...input, users: invalidatingUserRepo(input.users, input.store) };
   const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestContext(services));

@@ -5,6 +5,7 @@ import type { Config } from "./config";
 import type { UserRepo } from "./db/users";
 import type { Logger } from "./logger";
 import type { Mailer } from "./mail/mailer";
+import type { PublicUser } from "./schemas";
 import type { Store } from "./store/store";
 
 /** Everything the app needs from the outside world, built once by a runtime entry. */
@@ -21,7 +22,13 @@ export type Services = {
 };
 
 /** The authenticated caller, set by requireAuth. */
-export type AuthContext = { userId: string; sessionId: string; role: "user" | "admin" };
+export type AuthContext = {
+  userId: string;
+  sessionId: string;
+  role: "user" | "admin";
+  /** The user's public view from the store's short-lived copy, when it was there (auth/user-cache.ts). */
+  cachedUser?: PublicUser;
+};
 
 export type AppEnv = {
   Variables: Services & { requestId: string; auth: AuthContext };

@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { ApiError, invalidToken } from "../errors";
 import type { AppEnv } from "../services";
-import { isSessionAlive } from "./sessions";
+import { readSession } from "./sessions";
 import { verifyAccessToken } from "./tokens";
 
 /**
@@ -18,8 +18,10 @@ export const requireAuth = createMiddleware<AppEnv>(async function requireAuth(c
   } catch {
     throw invalidToken();
   }
-  if (!(await isSessionAlive(c.var, claims.sid, claims.sub))) throw invalidToken("The session has ended.");
-  c.set("auth", { userId: claims.sub, sessionId: claims.sid, role: claims.role });
+  // One store round trip: the session, and the user's cached public view for GET /users/me.
+  const session = await readSession(c.var, claims.sid, claims.sub);
+  if (!session.alive) throw invalidToken("The session has ended.");
+  c.set("auth", { userId: claims.sub, sessionId: claims.sid, role: claims.role, cachedUser: session.user ?? undefined });
   await next();
 });
 

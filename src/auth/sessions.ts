@@ -1,6 +1,8 @@
+import type { PublicUser } from "../schemas";
 import type { Services } from "../services";
 import { base64url, randomBytes } from "./crypto";
 import { hashRefreshToken, mintRefreshToken, signAccessToken } from "./tokens";
+import { parseCachedUser, userCacheKey } from "./user-cache";
 
 /** RFC 6749 §5.1 field names, so OAuth2 clients read it as is. */
 export type TokenPair = {
@@ -35,12 +37,17 @@ async function issuePair(deps: Deps, uid: string, sid: string, role: "user" | "a
   const ttl = config.refreshTokenTtl;
   const refreshToken = mintRefreshToken();
   const record: RefreshRecord = { sid, uid, exp: now + ttl * 1000 };
-  // The token record is written before the session is (re)written, so a live session always has a usable token.
-  await store.set(refreshKey(await hashRefreshToken(refreshToken)), JSON.stringify(record), ttl);
-  await store.set(sessionKey(sid), JSON.stringify({ uid, exp: record.exp } satisfies SessionRecord), ttl);
-  await store.setAdd(userSessionsKey(uid), sid, ttl);
+  const [tokenHash, accessToken] = await Promise.all([hashRefreshToken(refreshToken), signAccessToken(config, { sub: uid, sid, role }, now)]);
+  // The three writes are sent together (one pipelined round trip on Redis), token record first:
+  // on one connection Redis applies them in order, so a live session always has a usable token.
+  // Should one fail, the request fails and a retry within REFRESH_REUSE_GRACE gets a fresh pair.
+  await Promise.all([
+    store.set(refreshKey(tokenHash), JSON.stringify(record), ttl),
+    store.set(sessionKey(sid), JSON.stringify({ uid, exp: record.exp } satisfies SessionRecord), ttl),
+    store.setAdd(userSessionsKey(uid), sid, ttl),
+  ]);
   return {
-    access_token: await signAccessToken(config, { sub: uid, sid, role }, now),
+    access_token: accessToken,
     token_type: "bearer",
     expires_in: config.accessTokenTtl,
     refresh_token: refreshToken,
@@ -72,16 +79,18 @@ export async function findRefreshToken(deps: Deps, refreshToken: string): Promis
 export async function rotateRefreshToken(
   deps: Deps,
   refreshToken: string,
-  loadRole: (uid: string) => Promise<"user" | "admin" | null>,
+  loadRole: (uid: string, cached: PublicUser | null) => Promise<"user" | "admin" | null>,
 ): Promise<TokenPair | RefreshRefusal> {
   const { store, clock, config, logger } = deps;
   const record = await findRefreshToken(deps, refreshToken);
   if (!record) return "unknown";
-  // A token of an ended session is refused before anything is written: a rejected request changes nothing.
-  if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
-  // The database is read before the token is marked used: if it is down, the 503 leaves the token
-  // unused, so the client's retry after the outage is not mistaken for theft (which ends the session).
-  const role = await loadRole(record.uid);
+  // A token of an ended session is refused before anything is written: a rejected request changes
+  // nothing. The same round trip (MGET) brings the user's cached copy (auth/user-cache.ts).
+  const session = await readSession(deps, record.sid, record.uid);
+  if (!session.alive) return "session_ended";
+  // The user is read (cached copy, else the database) before the token is marked used: if the
+  // database is down, the 503 leaves the token unused, so a retry is not mistaken for theft.
+  const role = await loadRole(record.uid, session.user);
   if (!role) {
     await revokeSession(deps, record.sid, record.uid);
     return "session_ended";
@@ -113,10 +122,29 @@ export async function rotateRefreshToken(
 
 /** True while the session exists and belongs to this user: checked on every authenticated request. */
 export async function isSessionAlive(deps: Pick<Deps, "store" | "clock">, sid: string, uid: string): Promise<boolean> {
-  const raw = await deps.store.get(sessionKey(sid));
+  return sessionAlive(deps, await deps.store.get(sessionKey(sid)), uid);
+}
+
+function sessionAlive(deps: Pick<Deps, "clock">, raw: string | null, uid: string): boolean {
   if (!raw) return false;
   const session = JSON.parse(raw) as SessionRecord;
   return session.uid === uid && session.exp > deps.clock.now();
+}
+
+/**
+ * The session check and the user's cached public view in ONE store round trip (MGET). The user
+ * is null when not cached (or when the session is not alive): callers then read the database.
+ */
+export async function readSession(
+  deps: Pick<Deps, "store" | "clock">,
+  sid: string,
+  uid: string,
+): Promise<{ alive: boolean; user: PublicUser | null }> {
+  const [raw, cached] = await deps.store.getMany([sessionKey(sid), userCacheKey(uid)]);
+  const alive = sessionAlive(deps, raw ?? null, uid);
+  const user = alive ? parseCachedUser(cached) : null;
+  // A copy under another id would be a bug; never serve it.
+  return { alive, user: user && user.id === uid ? user : null };
 }
 
 /** Ends one session: its access tokens and every refresh token descended from its login stop working. */

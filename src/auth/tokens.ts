@@ -21,6 +21,18 @@ export class InvalidAccessTokenError extends Error {
 
 const ALG = "HS256";
 
+// hono/jwt imports a string secret as a CryptoKey on every sign and verify; it accepts a
+// CryptoKey too, so each secret is imported once (keyed by the secret: config is per app).
+const keys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 export async function signAccessToken(
   config: Config,
   claims: { sub: string; sid: string; role: "user" | "admin" },
@@ -35,7 +47,33 @@ export async function signAccessToken(
     aud: config.jwt.audience,
     jti: base64url(randomBytes(12)),
   };
-  return sign(payload, config.jwt.secret, ALG);
+  return sign(payload, await hmacKey(config.jwt.secret), ALG);
+}
+
+// Clients send the same access token for up to ACCESS_TOKEN_TTL, and WebCrypto's async HMAC costs
+// far more than the rest of a request, so the payload of a token whose signature, alg, iss and aud
+// already passed is remembered (per config: secret, issuer, audience). Only verified tokens are ever
+// added, keyed by the whole token string, and the time checks below still run on every request.
+const VERIFIED_MAX = 10_000;
+const verifiedByConfig = new WeakMap<Config["jwt"], Map<string, Record<string, unknown>>>();
+
+async function verifiedPayload(config: Config, token: string): Promise<Record<string, unknown>> {
+  let verified = verifiedByConfig.get(config.jwt);
+  if (!verified) verifiedByConfig.set(config.jwt, (verified = new Map()));
+  const known = verified.get(token);
+  if (known) return known;
+  const payload = (await verify(token, await hmacKey(config.jwt.secret), {
+    alg: ALG,
+    iss: config.jwt.issuer,
+    aud: config.jwt.audience,
+    exp: false,
+    nbf: false,
+    iat: false,
+  })) as Record<string, unknown>;
+  // Bounded: when full, start over (a miss only costs one signature check).
+  if (verified.size >= VERIFIED_MAX) verified.clear();
+  verified.set(token, payload);
+  return payload;
 }
 
 /**
@@ -47,14 +85,7 @@ export async function verifyAccessToken(config: Config, token: string, nowMs: nu
   if (!hasOnlyOurHeader(token)) throw new InvalidAccessTokenError("header");
   let payload: Record<string, unknown>;
   try {
-    payload = (await verify(token, config.jwt.secret, {
-      alg: ALG,
-      iss: config.jwt.issuer,
-      aud: config.jwt.audience,
-      exp: false,
-      nbf: false,
-      iat: false,
-    })) as Record<string, unknown>;
+    payload = await verifiedPayload(config, token);
   } catch (error) {
     throw new InvalidAccessTokenError((error as Error).name);
   }

@@ -4,6 +4,7 @@ import { consumeCode, issueCode } from "../auth/codes";
 import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
 import { hashPassword, needsRehash, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
+import { loadPublicUser } from "../auth/user-cache";
 import { findRefreshToken, revokeAllSessions, revokeSession, rotateRefreshToken, startSession, type TokenPair as Pair } from "../auth/sessions";
 import { EmailTakenError } from "../db/errors";
 import { ApiError, invalidToken } from "../errors";
@@ -148,8 +149,9 @@ async function endSessionOf(s: AppEnv["Variables"], pair: Pair): Promise<void> {
 
 async function refreshPair(c: Context<AppEnv>, refreshToken: string): Promise<Pair> {
   const s = c.var;
-  const result = await rotateRefreshToken(s, refreshToken, async (uid) => {
-    const user = await s.users.findById(uid);
+  const result = await rotateRefreshToken(s, refreshToken, async (uid, cached) => {
+    // The cached copy read with the session check, else Postgres (refilling the copy).
+    const user = await loadPublicUser(s, uid, cached);
     return user && !user.disabled ? user.role : null;
   });
   if (typeof result === "string") throw invalidToken("The refresh token is invalid, expired, revoked or already used.");

@@ -4,6 +4,7 @@ import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
 import { hashPassword, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { revokeAllSessions } from "../auth/sessions";
+import { cacheUser } from "../auth/user-cache";
 import type { UserRow } from "../db/schema";
 import { ApiError, invalidToken } from "../errors";
 import { json, jsonBody, Name, Password, problems, toPublicUser, User } from "../schemas";
@@ -54,7 +55,13 @@ async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: stri
 }
 
 export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-  .openapi(getMe, async (c) => c.json(toPublicUser(await currentUser(c)), 200))
+  .openapi(getMe, async (c) => {
+    // Fast path: the copy read with the session check; a miss reads Postgres and refills it.
+    const cached = c.var.auth.cachedUser;
+    if (cached && !cached.disabled) return c.json(cached, 200);
+    const user = await currentUser(c);
+    return c.json(await cacheUser(c.var.store, user), 200);
+  })
   .openapi(patchMe, async (c) => {
     const user = await currentUser(c);
     const { name } = c.req.valid("json");

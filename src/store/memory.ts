@@ -37,6 +37,9 @@ export function createMemoryStore(clock: Clock, { sweepEvery = 1000 } = {}): Sto
     async get(key) {
       return str(live(key));
     },
+    async getMany(keys) {
+      return keys.map((key) => str(live(key)));
+    },
     async set(key, value, ttlSeconds) {
       put(key, value, ttlSeconds);
     },

@@ -22,6 +22,7 @@ export function createRedisStore(client: RedisClient): Store {
 
   return {
     get: async (key) => str(await send("GET", [key])),
+    getMany: async (keys) => (keys.length === 0 ? [] : ((await send("MGET", keys)) as unknown[]).map(str)),
     set: async (key, value, ttl) => {
       await send("SET", [key, value, "EX", ttl]);
     },

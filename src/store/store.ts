@@ -8,6 +8,8 @@
  */
 export interface Store {
   get(key: string): Promise<string | null>;
+  /** Several keys in ONE round trip (MGET): the session check reads the session and the cached user together. */
+  getMany(keys: string[]): Promise<(string | null)[]>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   /** Sets the key only when it does not exist. Returns the existing value, or null when this call set it. */
   setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<string | null>;

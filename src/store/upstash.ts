@@ -39,6 +39,7 @@ export function createUpstashStore(redis: Redis): Store {
 
   return {
     get: (key) => run(async () => str(await redis.get(key))),
+    getMany: (keys) => run(async () => (keys.length === 0 ? [] : (await redis.mget<unknown[]>(...keys)).map(str))),
     set: (key, value, ttl) =>
       run(async () => {
         await redis.set(key, value, { ex: ttl });

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { DatabaseUnavailableError } from "../../src/db/errors";
+import { userCacheKey } from "../../src/auth/user-cache";
 import { StoreUnavailableError } from "../../src/store/store";
 import { buildTestApp } from "../support/app";
 import { call, signUp } from "../support/http";
@@ -9,6 +10,8 @@ import { call, signUp } from "../support/http";
 test("a refresh answered 503 (database down) leaves the token unused: the retry after the outage is not 'reuse'", async () => {
   const t = await buildTestApp();
   const u = await signUp(t);
+  // The user's cached copy would spare the database read; drop it so the outage is felt.
+  await t.store.delete(userCacheKey(u.user.id));
   const findById = t.services.users.findById;
   t.services.users.findById = async () => {
     throw new DatabaseUnavailableError(new Error("connection refused"));

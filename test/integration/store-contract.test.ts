@@ -24,6 +24,17 @@ for (const f of fixtures) {
       await s.delete(); // no keys: a no-op, not an error
     });
 
+    test("getMany: values in key order, null for missing keys and sets; no keys, no values", async () => {
+      const s = f.store();
+      const [a, b, missing, set] = [key("ma"), key("mb"), key("mmissing"), key("mset")];
+      await s.set(a, "1", 60);
+      await s.set(b, '{"x":2}', 60);
+      await s.setAdd(set, "m", 60);
+      expect(await s.getMany([b, missing, a])).toEqual(['{"x":2}', null, "1"]);
+      expect(await s.getMany([set])).toEqual([null]);
+      expect(await s.getMany([])).toEqual([]);
+    });
+
     // One wait for every kind of expiry: Redis keeps real time.
     test("keys, sets and counters expire after their TTL; a counter's window is never extended", async () => {
       const s = f.store();
