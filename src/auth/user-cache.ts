@@ -45,7 +45,10 @@ export function invalidatingUserRepo(repo: UserRepo, store: Store): UserRepo {
         return await (repo[method] as (id: string, ...rest: unknown[]) => Promise<unknown>)(id, ...rest);
       } finally {
         // After the write, also when it failed halfway: a spare miss costs one database read.
-        await store.delete(userCacheKey(id));
+        // Best effort: when the store is down the write has still happened (a 503 now would report
+        // it as not done, and would break the register undo during a store outage); a store that is
+        // down serves no stale copy either, and any copy left behind expires within the TTL.
+        await store.delete(userCacheKey(id)).catch(() => {});
       }
     }) as UserRepo[K];
   const wrapped: UserRepo = Object.create(repo);

@@ -29,15 +29,21 @@ test("a refresh answered 503 (database down) leaves the token unused: the retry 
 
 test("a registration answered 503 (store down) leaves no account behind: the retry registers", async () => {
   const t = await buildTestApp();
-  const setIfAbsent = t.store.setIfAbsent;
+  const { setIfAbsent, delete: del } = t.store;
+  // The whole store is down, deletes included (the undo must not depend on it).
   t.store.setIfAbsent = async () => {
+    throw new StoreUnavailableError();
+  };
+  t.store.delete = async () => {
     throw new StoreUnavailableError();
   };
   const body = { email: "outage@example.com", password: "correct horse battery" };
   const during = await call(t, "POST", "/auth/register", { json: body });
   expect(during.status).toBe(503);
   expect(await t.services.users.findByEmail(body.email)).toBeNull();
+  expect(t.logger.events("auth.register_undo_failed")).toEqual([]);
   t.store.setIfAbsent = setIfAbsent;
+  t.store.delete = del;
   expect((await call(t, "POST", "/auth/register", { json: body })).status).toBe(201);
   const code = t.mailer.lastCode(body.email, "verify-email");
   expect((await call(t, "POST", "/auth/verify", { json: { email: body.email, code } })).status).toBe(200);
