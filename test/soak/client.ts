@@ -22,6 +22,8 @@ export type Client = ReturnType<typeof createClient>;
 /** Sends requests with a timeout and counts every answer by status ("timeout"/"network" for none). */
 export function createClient(base: string) {
   const byStatus = new Map<string, number>();
+  /** When each 5xx answer arrived (ms since the epoch) and its status: 503s must fall inside an outage. */
+  const serverErrors: { at: number; status: number }[] = [];
   async function send(method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -31,6 +33,7 @@ export function createClient(base: string) {
       const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(5000) });
       const text = await res.text();
       status = res.status;
+      if (status >= 500) serverErrors.push({ at: Date.now(), status });
       byStatus.set(String(status), (byStatus.get(String(status)) ?? 0) + 1);
       return { status, body: text ? JSON.parse(text) : {} };
     } catch (error) {
@@ -39,7 +42,7 @@ export function createClient(base: string) {
       return { status: 0, body: {} };
     }
   }
-  return { send, byStatus };
+  return { send, byStatus, serverErrors };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
