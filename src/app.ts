@@ -42,7 +42,8 @@ export function createApp(input: Services) {
       },
     }),
   );
-  app.use(requireBodyType());
+  // Only where routes take a body: elsewhere an unknown path stays a 404 whatever is sent to it.
+  for (const path of ["/auth/*", "/users", "/users/*"]) app.use(path, requireBodyType());
 
   // Order matters: /users/me must be matched before /users/{id}.
   app.route("/", systemRoutes);

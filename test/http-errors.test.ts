@@ -24,6 +24,8 @@ describe("error table of API.md", () => {
   test("404 not_found for an unknown route", async () => {
     const t = await buildTestApp();
     for (const path of ["/nope", "/auth/nope", "/users/me/nope"]) expectProblem(await call(t, "GET", path), 404, "not_found");
+    // Whatever body comes with it: the body checks belong to the routes that take one.
+    expectProblem(await call(t, "POST", "/nope", { body: "hello", headers: { "content-type": "text/plain" } }), 404, "not_found");
   });
 
   test("405 method_not_allowed with Allow for a known path", async () => {
