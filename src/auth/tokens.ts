@@ -1,6 +1,6 @@
 import { sign, verify } from "hono/jwt";
 import type { Config } from "../config";
-import { base64url, randomBytes, sha256 } from "./crypto";
+import { base64url, hmacSha256Sync, randomBytes, sha256 } from "./crypto";
 import { decodeBase64Url as base64urlDecode } from "hono/utils/encode";
 
 export type AccessClaims = {
@@ -47,8 +47,16 @@ export async function signAccessToken(
     aud: config.jwt.audience,
     jti: base64url(randomBytes(12)),
   };
+  // On Bun the same HS256 JWS hono/jwt writes (header {"alg":"HS256","typ":"JWT"}), signed synchronously;
+  // elsewhere hono/jwt with WebCrypto. Verification always goes through hono/jwt.
+  const unsigned = `${JWT_HEADER}.${base64url(utf8.encode(JSON.stringify(payload)))}`;
+  const signature = hmacSha256Sync(config.jwt.secret, unsigned);
+  if (signature) return `${unsigned}.${signature}`;
   return sign(payload, await hmacKey(config.jwt.secret), ALG);
 }
+
+const utf8 = new TextEncoder();
+const JWT_HEADER = base64url(utf8.encode(JSON.stringify({ alg: ALG, typ: "JWT" })));
 
 // Clients send the same access token for up to ACCESS_TOKEN_TTL, and WebCrypto's async HMAC costs
 // far more than the rest of a request, so the payload of a token whose signature, alg, iss and aud
