@@ -2,6 +2,9 @@ const encoder = new TextEncoder();
 
 /** base64url without padding. */
 export function base64url(bytes: Uint8Array): string {
+  // Native where the runtime has it (Bun; newer V8): the loop below was ~4% of a refresh's CPU.
+  const native = (bytes as { toBase64?: (o: { alphabet: "base64url"; omitPadding: boolean }) => string }).toBase64;
+  if (native) return native.call(bytes, { alphabet: "base64url", omitPadding: true });
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
