@@ -82,6 +82,8 @@ export function clientAddress(c: Context<AppEnv>): string {
 
 /** RATE_LIMIT_AUTH_PER_MINUTE requests per client address per minute on /auth/*. */
 export const authRateLimit = createMiddleware<AppEnv>(async function authRateLimit(c, next) {
+  // Off (0): not even the client's address is looked up (requestIP was 3% of a refresh's CPU).
+  if (c.var.config.limits.authPerMinute === 0) return next();
   const wait = await takeFromWindow(c.var, `auth:${clientAddress(c)}`, c.var.config.limits.authPerMinute, 60);
   if (wait > 0) {
     c.var.logger.warn("auth.rate_limited", { requestId: c.var.requestId, reason: "per_client" });
