@@ -31,7 +31,17 @@ type Deps = Pick<Services, "store" | "config" | "clock" | "logger"> & { requestI
 /** Why a refresh token was refused; the route answers 401 invalid_token for all of them. */
 export type RefreshRefusal = "unknown" | "reused" | "session_ended";
 
-async function issuePair(deps: Deps, uid: string, sid: string, role: "user" | "admin"): Promise<TokenPair> {
+/**
+ * Mints a pair and writes it. `readAfter`: a key read AFTER the writes landed (returned as `after`);
+ * on a store that applies calls in order it rides in the same round trip as the writes.
+ */
+async function issuePair(
+  deps: Deps,
+  uid: string,
+  sid: string,
+  role: "user" | "admin",
+  readAfter?: string,
+): Promise<{ pair: TokenPair; after: string | null }> {
   const { store, config, clock } = deps;
   const now = clock.now();
   const ttl = config.refreshTokenTtl;
@@ -41,23 +51,30 @@ async function issuePair(deps: Deps, uid: string, sid: string, role: "user" | "a
   // The three writes are sent together (one pipelined round trip on Redis), token record first:
   // on one connection Redis applies them in order, so a live session always has a usable token.
   // Should one fail, the request fails and a retry within REFRESH_REUSE_GRACE gets a fresh pair.
-  await Promise.all([
+  const writes: Promise<unknown>[] = [
     store.set(refreshKey(tokenHash), JSON.stringify(record), ttl),
     store.set(sessionKey(sid), JSON.stringify({ uid, exp: record.exp } satisfies SessionRecord), ttl),
     store.setAdd(userSessionsKey(uid), sid, ttl),
-  ]);
-  return {
+  ];
+  let after: string | null = null;
+  if (readAfter && store.appliesInCallOrder) after = ((await Promise.all([...writes, store.get(readAfter)]))[3] as string | null);
+  else {
+    await Promise.all(writes);
+    if (readAfter) after = await store.get(readAfter);
+  }
+  const pair: TokenPair = {
     access_token: accessToken,
     token_type: "bearer",
     expires_in: config.accessTokenTtl,
     refresh_token: refreshToken,
     refresh_expires_in: ttl,
   };
+  return { pair, after };
 }
 
 /** Starts a new session (a login) and returns its first token pair. */
-export function startSession(deps: Deps, user: { id: string; role: "user" | "admin" }): Promise<TokenPair> {
-  return issuePair(deps, user.id, base64url(randomBytes(16)), user.role);
+export async function startSession(deps: Deps, user: { id: string; role: "user" | "admin" }): Promise<TokenPair> {
+  return (await issuePair(deps, user.id, base64url(randomBytes(16)), user.role)).pair;
 }
 
 /** The refresh token's record (session and user), or null when it is unknown or expired. */
@@ -97,7 +114,13 @@ export async function rotateRefreshToken(
   }
   const now = clock.now();
   const remaining = Math.max(1, Math.ceil((record.exp - now) / 1000));
-  const firstUse = await store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining);
+  // The mark and the session re-check go out together (one round trip; on a store that applies
+  // calls in order the re-check is read after the mark). Either way the tombstone check below is
+  // what guarantees a racing revocation wins; this re-check only spares the writes.
+  const [firstUse, stillAlive] = await Promise.all([
+    store.setIfAbsent(refreshUsedKey(record.hash), String(now), remaining),
+    isSessionAlive(deps, record.sid, record.uid),
+  ]);
   if (firstUse !== null) {
     const withinGrace = config.refreshReuseGrace > 0 && now - Number(firstUse) <= config.refreshReuseGrace * 1000;
     if (!withinGrace) {
@@ -106,14 +129,13 @@ export async function rotateRefreshToken(
       return "reused";
     }
   }
-  // Re-checked after marking: a logout racing this refresh wins.
-  if (!(await isSessionAlive(deps, record.sid, record.uid))) return "session_ended";
-  const pair = await issuePair(deps, record.uid, record.sid, role);
+  if (!stillAlive) return "session_ended";
   // issuePair rewrote s:<sid>. If a revocation (reuse detected, logout, password change, disable)
   // ran since the liveness check above, that write resurrected the session: undo it. Revocation
-  // writes its tombstone before deleting s:<sid> and we read it after writing s:<sid>, so one of
-  // the two always sees the other and the session ends up revoked either way.
-  if (await store.get(revokedKey(record.sid))) {
+  // writes its tombstone before deleting s:<sid> and we read it after writing s:<sid> (issuePair's
+  // readAfter), so one of the two always sees the other and the session ends up revoked either way.
+  const { pair, after: tombstone } = await issuePair(deps, record.uid, record.sid, role, revokedKey(record.sid));
+  if (tombstone) {
     await store.delete(sessionKey(record.sid));
     return "session_ended";
   }

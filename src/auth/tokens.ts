@@ -1,6 +1,6 @@
 import { sign, verify } from "hono/jwt";
 import type { Config } from "../config";
-import { base64url, randomBytes, sha256 } from "./crypto";
+import { base64url, hmacSha256Sync, randomBytes, sha256 } from "./crypto";
 import { decodeBase64Url as base64urlDecode } from "hono/utils/encode";
 
 export type AccessClaims = {
@@ -47,8 +47,16 @@ export async function signAccessToken(
     aud: config.jwt.audience,
     jti: base64url(randomBytes(12)),
   };
+  // On Bun the same HS256 JWS hono/jwt writes (header {"alg":"HS256","typ":"JWT"}), signed synchronously;
+  // elsewhere hono/jwt with WebCrypto. Verification always goes through hono/jwt.
+  const unsigned = `${JWT_HEADER}.${base64url(utf8.encode(JSON.stringify(payload)))}`;
+  const signature = hmacSha256Sync(config.jwt.secret, unsigned);
+  if (signature) return `${unsigned}.${signature}`;
   return sign(payload, await hmacKey(config.jwt.secret), ALG);
 }
+
+const utf8 = new TextEncoder();
+const JWT_HEADER = base64url(utf8.encode(JSON.stringify({ alg: ALG, typ: "JWT" })));
 
 // Clients send the same access token for up to ACCESS_TOKEN_TTL, and WebCrypto's async HMAC costs
 // far more than the rest of a request, so the payload of a token whose signature, alg, iss and aud
@@ -57,11 +65,14 @@ export async function signAccessToken(
 const VERIFIED_MAX = 10_000;
 const verifiedByConfig = new WeakMap<Config["jwt"], Map<string, Record<string, unknown>>>();
 
-async function verifiedPayload(config: Config, token: string): Promise<Record<string, unknown>> {
+function verifiedCache(config: Config): Map<string, Record<string, unknown>> {
   let verified = verifiedByConfig.get(config.jwt);
   if (!verified) verifiedByConfig.set(config.jwt, (verified = new Map()));
-  const known = verified.get(token);
-  if (known) return known;
+  return verified;
+}
+
+async function verifiedPayload(config: Config, token: string): Promise<Record<string, unknown>> {
+  const verified = verifiedCache(config);
   const payload = (await verify(token, await hmacKey(config.jwt.secret), {
     alg: ALG,
     iss: config.jwt.issuer,
@@ -81,13 +92,16 @@ async function verifiedPayload(config: Config, token: string): Promise<Record<st
  * with hono/jwt, then the times against our clock (so tests can expire tokens without sleeping).
  */
 export async function verifyAccessToken(config: Config, token: string, nowMs: number): Promise<AccessClaims> {
-  // We sign with one key and never pick keys by header: a token naming a key (kid, jku, jwk, x5u…) is not ours.
-  if (!hasOnlyOurHeader(token)) throw new InvalidAccessTokenError("header");
-  let payload: Record<string, unknown>;
-  try {
-    payload = await verifiedPayload(config, token);
-  } catch (error) {
-    throw new InvalidAccessTokenError((error as Error).name);
+  // A token string already in the cache passed every check below the first time it was seen.
+  let payload = verifiedCache(config).get(token);
+  if (!payload) {
+    // We sign with one key and never pick keys by header: a token naming a key (kid, jku, jwk, x5u…) is not ours.
+    if (!hasOnlyOurHeader(token)) throw new InvalidAccessTokenError("header");
+    try {
+      payload = await verifiedPayload(config, token);
+    } catch (error) {
+      throw new InvalidAccessTokenError((error as Error).name);
+    }
   }
   const now = Math.floor(nowMs / 1000);
   const { sub, sid, role, exp, iat, nbf } = payload;

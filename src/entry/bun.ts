@@ -3,7 +3,9 @@ import type { Server } from "bun";
 import { createApp } from "../app";
 import { ConfigError, parseConfig } from "../config";
 import { seedAdmin } from "../seed";
+import { createJsonLogger } from "../logger";
 import { buildBunServices } from "./bun-services";
+import { createBufferedWriter } from "./log-writer";
 
 /** In development only: a random JWT secret kept under ./.data so tokens survive restarts. */
 function developmentSecret(): string {
@@ -31,7 +33,9 @@ try {
 
 if (config.bcryptCost < 10) console.warn(`BCRYPT_COST=${config.bcryptCost} is below 10: fine for tests, too weak for real passwords.`);
 
-const services = await buildBunServices(config);
+// Request logs are batched (see log-writer.ts); flushed on exit and on SIGINT/SIGTERM below.
+const logWriter = createBufferedWriter();
+const services = await buildBunServices(config, createJsonLogger(logWriter.write));
 services.clientAddress = (c) => (c.env as { server?: Server<unknown> } | undefined)?.server?.requestIP(c.req.raw)?.address;
 await seedAdmin(services);
 const app = createApp(services);
@@ -41,12 +45,14 @@ const server = Bun.serve({
   port: config.port,
   fetch: (request, server) => app.fetch(request, { server }),
 });
+logWriter.flush();
 console.log(`edge-auth listening on http://${server.hostname}:${server.port} (${config.env})`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {
     await server.stop();
     await services.close();
+    logWriter.flush();
     process.exit(0);
   });
 }

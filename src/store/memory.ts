@@ -34,6 +34,8 @@ export function createMemoryStore(clock: Clock, { sweepEvery = 1000 } = {}): Sto
   const str = (e: Entry | undefined) => (e && typeof e.value === "string" ? e.value : null);
 
   return {
+    // Every operation below runs to completion when called (no await inside): call order is apply order.
+    appliesInCallOrder: true,
     async get(key) {
       return str(live(key));
     },

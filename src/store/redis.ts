@@ -3,7 +3,9 @@ import { INCREMENT_SCRIPT, SET_ADD_SCRIPT } from "./scripts";
 import { StoreUnavailableError, type Store } from "./store";
 
 /** Options for the RedisClient given to createRedisStore (see there). */
-export const REDIS_CLIENT_OPTIONS = { enableOfflineQueue: false, autoReconnect: false, connectionTimeout: 2000 } as const;
+// enableAutoPipelining (Bun's default, stated because the store relies on it): commands sent
+// together share one round trip, in call order (appliesInCallOrder below).
+export const REDIS_CLIENT_OPTIONS = { enableOfflineQueue: false, autoReconnect: false, connectionTimeout: 2000, enableAutoPipelining: true } as const;
 
 /** How long one command may wait for a connection before the store counts as unreachable. */
 const CONNECT_TIMEOUT_MS = 2000;
@@ -21,6 +23,9 @@ export function createRedisStore(client: RedisClient): Store {
   const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
   return {
+    // One connection; Bun's RedisClient pipelines commands sent together in call order, and Redis
+    // runs a connection's commands in the order they arrive.
+    appliesInCallOrder: true,
     get: async (key) => str(await send("GET", [key])),
     getMany: async (keys) => (keys.length === 0 ? [] : ((await send("MGET", keys)) as unknown[]).map(str)),
     set: async (key, value, ttl) => {

@@ -26,6 +26,12 @@ export interface Store {
   setMembers(key: string): Promise<string[]>;
   /** Cheap round trip for readiness checks; throws when the store cannot be reached. */
   ping(): Promise<void>;
+  /**
+   * True when calls made together (without awaiting each other) are applied in call order: one
+   * process, or one connection that pipelines them (Bun's RedisClient). Refresh rotation then sends
+   * a write and the read that must follow it in one round trip. Absent: each awaited in turn.
+   */
+  readonly appliesInCallOrder?: boolean;
 }
 
 /** Thrown by store implementations when the backend cannot be reached. */

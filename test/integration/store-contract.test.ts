@@ -107,6 +107,17 @@ for (const f of fixtures) {
       await s.setRemove(key("none"), "x"); // removing from a missing set is fine
     });
 
+    // Refresh rotation sends its writes and the tombstone read together on such stores (auth/sessions.ts).
+    test("appliesInCallOrder: a read sent together with writes sees them", async () => {
+      const s = f.store();
+      if (!s.appliesInCallOrder) return;
+      const k = key("order");
+      for (let i = 0; i < 20; i++) {
+        const [, , seen] = await Promise.all([s.set(k, `a${i}`, 60), s.set(k, `b${i}`, 60), s.get(k)]);
+        expect(seen).toBe(`b${i}`);
+      }
+    });
+
     test("ping answers", async () => {
       await f.store().ping();
     });
