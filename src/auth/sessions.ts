@@ -72,9 +72,10 @@ async function issuePair(
   return { pair, after };
 }
 
-/** Starts a new session (a login) and returns its first token pair. */
-export async function startSession(deps: Deps, user: { id: string; role: "user" | "admin" }): Promise<TokenPair> {
-  return (await issuePair(deps, user.id, base64url(randomBytes(16)), user.role)).pair;
+/** Starts a new session (a login): its id (to end it again without a lookup) and its first token pair. */
+export async function startSession(deps: Deps, user: { id: string; role: "user" | "admin" }): Promise<{ sessionId: string; pair: TokenPair }> {
+  const sessionId = base64url(randomBytes(16));
+  return { sessionId, pair: (await issuePair(deps, user.id, sessionId, user.role)).pair };
 }
 
 /** The refresh token's record (session and user), or null when it is unknown or expired. */
@@ -180,9 +181,10 @@ export async function revokeSession(deps: Deps, sid: string, uid: string): Promi
 /** Ends every session of a user, except `keepSid` when given (a password change keeps the caller's). */
 export async function revokeAllSessions(deps: Deps, uid: string, keepSid?: string): Promise<void> {
   const sids = (await deps.store.setMembers(userSessionsKey(uid))).filter((sid) => sid !== keepSid);
-  // Tombstones first (see rotateRefreshToken), then the sessions themselves.
-  for (const sid of sids) await deps.store.set(revokedKey(sid), "1", deps.config.refreshTokenTtl);
+  // Tombstones first (see rotateRefreshToken), then the sessions themselves. Each step's calls go
+  // out together: one round trip per step on a pipelining store, not one per session.
+  await Promise.all(sids.map((sid) => deps.store.set(revokedKey(sid), "1", deps.config.refreshTokenTtl)));
   if (sids.length > 0) await deps.store.delete(...sids.map(sessionKey));
-  for (const sid of sids) await deps.store.setRemove(userSessionsKey(uid), sid);
+  await Promise.all(sids.map((sid) => deps.store.setRemove(userSessionsKey(uid), sid)));
   deps.logger.info("auth.sessions_revoked", { requestId: deps.requestId, userId: uid, count: sids.length });
 }

@@ -122,7 +122,7 @@ async function passwordLogin(c: Context<AppEnv>, email: string, password: string
     // Only over the hash just verified: a password reset that landed meanwhile must not be undone.
     if (await s.users.update(user.id, { passwordHash: upgraded }, { ifPasswordHash: hash })) hash = upgraded;
   }
-  const pair = await startSession(s, user);
+  const { sessionId, pair } = await startSession(s, user);
   // A password change or reset, a disable or a delete that committed while this login was checking
   // the old password has already run revokeAllSessions, which could not see the session started
   // just now. Re-reading the user after the session exists closes that gap: either this read sees
@@ -134,17 +134,11 @@ async function passwordLogin(c: Context<AppEnv>, email: string, password: string
     // A different hash may just be a concurrent login's cost upgrade: then the password still verifies.
     (current.passwordHash === hash || (await verifyPassword(s, password, current.passwordHash)));
   if (!stillValid) {
-    await endSessionOf(s, pair);
+    await revokeSession(s, sessionId, user.id);
     throw current?.disabled ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCredentials();
   }
   s.logger.info("auth.login", { requestId: s.requestId, userId: user.id });
   return pair;
-}
-
-/** Ends the session a pair was just issued for (its refresh token names the session). */
-async function endSessionOf(s: AppEnv["Variables"], pair: Pair): Promise<void> {
-  const record = await findRefreshToken(s, pair.refresh_token);
-  if (record) await revokeSession(s, record.sid, record.uid);
 }
 
 async function refreshPair(c: Context<AppEnv>, refreshToken: string): Promise<Pair> {
@@ -191,11 +185,11 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     if (!found) throw invalidCode();
     const user = found.emailVerified ? found : ((await s.users.update(found.id, { emailVerified: true })) ?? found);
     if (user.disabled) throw new ApiError(403, "forbidden", "This account is disabled.");
-    const pair = await startSession(s, user);
+    const { sessionId, pair } = await startSession(s, user);
     // As at login: a disable or delete that landed meanwhile could not see this new session.
     const current = await s.users.findById(user.id);
     if (!current || current.disabled) {
-      await endSessionOf(s, pair);
+      await revokeSession(s, sessionId, user.id);
       throw current ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCode();
     }
     s.logger.info("auth.email_verified", { requestId: s.requestId, userId: user.id });
