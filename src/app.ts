@@ -1,12 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
+import { cors as corsHeaders } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { invalidatingUserRepo } from "./auth/user-cache";
 import { DatabaseUnavailableError } from "./db/errors";
 import { ApiError, problem } from "./errors";
-import { authRateLimit, requestContext, requireBodyType, securityHeaders } from "./middleware";
+import { authRateLimit, exposedHeaders, isApiPath, requestFrame, requireBodyType } from "./middleware";
 import { authRoutes } from "./routes/auth";
 import { meRoutes } from "./routes/me";
 import { mountDocs, systemRoutes } from "./routes/system";
@@ -15,45 +15,36 @@ import { webRoutes } from "./routes/web";
 import type { AppEnv, Services } from "./services";
 import { StoreUnavailableError } from "./store/store";
 
+const BODY_METHODS = ["POST", "PUT", "PATCH", "DELETE"];
+
 /** Builds the whole HTTP app from its services. Never reads the environment, never opens a connection. */
 export function createApp(input: Services) {
   // Every user write the app makes drops the store's cached copy of that user (auth/user-cache.ts).
   const services: Services = { ...input, users: invalidatingUserRepo(input.users, input.store) };
   const app = new OpenAPIHono<AppEnv>();
 
-  app.use(requestContext(services));
-  app.use(securityHeaders());
-  const exposeHeaders = ["X-Request-Id", "Retry-After", "WWW-Authenticate"];
-  const corsHeaders = cors({
+  const cors = corsHeaders({
     origin: (origin) => (services.config.corsOrigins.includes(origin) ? origin : null),
     allowMethods: ["GET", "POST", "PATCH", "DELETE"],
     allowHeaders: ["Authorization", "Content-Type", "X-Request-Id"],
-    exposeHeaders,
+    exposeHeaders: exposedHeaders,
     maxAge: 600,
   });
-  // Without an Origin (server-to-server, the bench) hono's cors would still set its headers on a
-  // response made BEFORE the handler, which Hono then copies into the handler's response: the
-  // same two headers set afterwards cost far less and the client sees exactly the same answer.
-  const exposeList = exposeHeaders.join(",");
-  app.use((c, next) => {
-    if (c.req.method === "OPTIONS" || c.req.header("origin")) return corsHeaders(c, next);
-    return next().then(() => {
-      c.res.headers.set("Access-Control-Expose-Headers", exposeList);
-      c.res.headers.append("Vary", "Origin");
-    });
-  });
+  app.use(requestFrame(services, cors));
   // Before the body checks, so malformed and oversized requests count against the client too.
-  app.use("/auth/*", authRateLimit);
-  app.use(
-    bodyLimit({
-      maxSize: services.config.maxBodyBytes,
-      onError: () => {
-        throw new ApiError(413, "payload_too_large", `The body is over ${services.config.maxBodyBytes} bytes.`);
-      },
-    }),
-  );
-  // Only where routes take a body: elsewhere an unknown path stays a 404 whatever is sent to it.
-  for (const path of ["/auth/*", "/users", "/users/*"]) app.use(path, requireBodyType());
+  // Off (0): not mounted at all (the bench, or a deployment that limits at its proxy).
+  if (services.config.limits.authPerMinute > 0) app.use("/auth/*", authRateLimit);
+  // The body checks run only for methods that carry a body: a GET never pays for them.
+  const limitBody = bodyLimit({
+    maxSize: services.config.maxBodyBytes,
+    onError: () => {
+      throw new ApiError(413, "payload_too_large", `The body is over ${services.config.maxBodyBytes} bytes.`);
+    },
+  });
+  // The type check only where routes take a body: elsewhere an unknown path stays a 404 whatever
+  // is sent to it. One layer for both (the size first: an oversized body is 413 whatever its type).
+  const checkType = requireBodyType();
+  app.on(BODY_METHODS, "*", (c, next) => limitBody(c, isApiPath(c.req.path) ? async () => void (await checkType(c, next)) : next));
 
   // Order matters: /users/me must be matched before /users/{id}.
   app.route("/", systemRoutes);

@@ -6,9 +6,24 @@ import type { AppEnv, Services } from "./services";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
-/** Echoes a well-formed X-Request-Id, or makes one; hands every service to the handlers. */
-export const requestContext = (services: Services): MiddlewareHandler<AppEnv> =>
-  async function requestContext(c, next) {
+/** The API's own paths: every answer there carries Cache-Control: no-store (tokens, personal data). */
+export const isApiPath = (path: string) => path === "/auth" || path.startsWith("/auth/") || path === "/users" || path.startsWith("/users/");
+
+const EXPOSE_HEADERS = "X-Request-Id,Retry-After,WWW-Authenticate";
+
+/**
+ * The first middleware: request id (a well-formed X-Request-Id is echoed, else one is made), the
+ * services for the handlers, the headers every answer carries, and the request log line.
+ *
+ * The headers are set BEFORE the handler runs: Hono then builds the response with them in one go
+ * (c.json/c.body/c.html and the error handler all start from these prepared headers), where
+ * setting them on the finished response copied its header list per header. Without an Origin
+ * header (server-to-server, mobile apps) the CORS answer is always the same two headers, so they
+ * are prepared here too; browser requests (an Origin, or a preflight) go through `cors` instead
+ * (hono's cors middleware, see app.ts), called from here to spare every request a middleware layer.
+ */
+export const requestFrame = (services: Services, cors: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> => {
+  return async function requestFrame(c, next) {
     const incoming = c.req.header("x-request-id");
     const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     // Hono keeps c.set values in a Map and builds a fresh object from it on EVERY c.var read, so
@@ -20,12 +35,21 @@ export const requestContext = (services: Services): MiddlewareHandler<AppEnv> =>
     Object.defineProperty(c, "var", { value: vars });
     c.set = ((key: string, value: unknown) => void (vars[key] = value)) as typeof c.set;
     c.get = ((key: string) => vars[key]) as typeof c.get;
-    const started = performance.now();
-    try {
-      await next();
-    } finally {
-      c.res.headers.set("X-Request-Id", id);
+    c.header("X-Request-Id", id);
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Referrer-Policy", "no-referrer");
+    if (isApiPath(c.req.path)) c.header("Cache-Control", "no-store");
+    const browser = c.req.method === "OPTIONS" || c.req.header("origin") !== undefined;
+    if (!browser) {
+      c.header("Access-Control-Expose-Headers", EXPOSE_HEADERS);
+      c.header("Vary", "Origin");
     }
+    const started = performance.now();
+    if (browser) {
+      // A preflight is answered by cors itself: its Response becomes the answer.
+      const answered = await cors(c, next);
+      if (answered) c.res = answered;
+    } else await next();
     services.logger.info("http.request", {
       requestId: id,
       method: c.req.method,
@@ -35,18 +59,10 @@ export const requestContext = (services: Services): MiddlewareHandler<AppEnv> =>
       userId: c.var.auth?.userId,
     });
   };
+};
 
-/** nosniff and no-referrer everywhere; no-store on every /auth and /users answer (tokens, personal data). */
-export const securityHeaders = (): MiddlewareHandler<AppEnv> =>
-  async function securityHeaders(c, next) {
-    await next();
-    c.res.headers.set("X-Content-Type-Options", "nosniff");
-    c.res.headers.set("Referrer-Policy", "no-referrer");
-    const path = c.req.path;
-    if (path === "/auth" || path.startsWith("/auth/") || path === "/users" || path.startsWith("/users/")) {
-      c.res.headers.set("Cache-Control", "no-store");
-    }
-  };
+/** The CORS headers exposed to browsers (used by app.ts for requests with an Origin). */
+export const exposedHeaders = EXPOSE_HEADERS.split(",");
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)$/i;

@@ -40,14 +40,26 @@ export function createBufferedWriter(fd = 1): BufferedWriter {
   };
 }
 
-/** writeSync until every byte is out (a pipe may take a chunk in parts; EAGAIN on a full non-blocking pipe is retried). */
+/**
+ * writeSync until every byte is out. The string is written as is (no copy into a Buffer first:
+ * that copy was most of the logging cost); only a partial write (a full pipe) falls back to bytes.
+ * EAGAIN on a full non-blocking pipe is retried.
+ */
 function writeAll(fd: number, chunk: string): void {
-  let buffer = Buffer.from(chunk);
+  let written: number;
+  try {
+    written = writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EAGAIN") return; // stdout is gone: nowhere to log to
+    written = 0;
+  }
+  if (written === Buffer.byteLength(chunk)) return;
+  let buffer = Buffer.from(chunk).subarray(written);
   while (buffer.length > 0) {
     try {
       buffer = buffer.subarray(writeSync(fd, buffer));
     } catch (error) {
-      if ((error as { code?: string }).code !== "EAGAIN") return; // stdout is gone: nowhere to log to
+      if ((error as { code?: string }).code !== "EAGAIN") return;
     }
   }
 }

@@ -12,6 +12,8 @@ export type Ceilings = {
   /** A bare Bun.serve "hello" under the same wrk settings: the most HTTP the cores allow. */
   helloRps: number;
   helloP99Ms: number;
+  /** The hello server's CPU time per request (us). */
+  helloCpuUs: number;
 };
 
 export async function measureCeilings(load: Load, dir: string, cost: number): Promise<Ceilings> {
@@ -29,7 +31,7 @@ export async function measureCeilings(load: Load, dir: string, cost: number): Pr
   const hello = await startHello();
   try {
     const r = await runWrk(load, dir, "hello", staticGet("/"), hello.url, [], hello.pid);
-    return { cores, bcryptVerifyMs, bcryptPerSecond: Math.round((cores * 1000) / bcryptVerifyMs), helloRps: r.rps, helloP99Ms: r.p99Ms };
+    return { cores, bcryptVerifyMs, bcryptPerSecond: Math.round((cores * 1000) / bcryptVerifyMs), helloRps: r.rps, helloP99Ms: r.p99Ms, helloCpuUs: r.cpuUsPerRequest };
   } finally {
     await hello.stop();
   }

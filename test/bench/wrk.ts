@@ -20,6 +20,9 @@ export type WrkResult = {
 /** Server memory while wrk ran: the highest sample and the last one, in MB. */
 export type Rss = { peakMb: number; endMb: number };
 
+/** Linux clock ticks per second (USER_HZ): 100 on every mainstream kernel build. */
+const TICKS_PER_SECOND = 100;
+
 /** CPU time (user + system, clock ticks) a process has used so far. */
 function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -60,16 +63,18 @@ export async function runWrk(
   url: string,
   args: string[],
   serverPid: number,
-): Promise<WrkResult & { rss: Rss }> {
+): Promise<WrkResult & { rss: Rss; cpuUsPerRequest: number }> {
   const file = join(dir, `${name}.lua`);
   await Bun.write(file, script);
   const cmd = ["wrk", `-t${load.threads}`, `-c${load.connections}`, `-d${load.duration}`, "--timeout", "30s", "-s", file, url];
   if (args.length > 0) cmd.push("--", ...args);
   const samples: number[] = [];
   const sampler = setInterval(() => samples.push(rssMb(serverPid)), 250);
+  const cpuBefore = cpuTicks(serverPid);
   const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearInterval(sampler);
+  const cpuUsed = cpuTicks(serverPid) - cpuBefore;
   const end = rssMb(serverPid);
   samples.push(end);
   const line = out.split("\n").find((l) => l.startsWith("BENCH_JSON "));
@@ -85,6 +90,8 @@ export async function runWrk(
     maxMs: ms(r.max_us),
     non2xx: r.non2xx,
     socketErrors: r.connect_errors + r.read_errors + r.write_errors + r.timeouts,
+    // The server's own CPU time per request: unlike req/s, barely moved by other work on the machine.
+    cpuUsPerRequest: r.requests > 0 ? Math.round(((cpuUsed / TICKS_PER_SECOND) * 1e6) / r.requests) : 0,
     rss: { peakMb: Math.round(Math.max(...samples.filter(Number.isFinite))), endMb: Math.round(end) },
   };
 }
