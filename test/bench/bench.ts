@@ -12,7 +12,7 @@ import { compareWithBaseline } from "./compare";
 import { bearerRoundRobin, freshRegistrations, randomLogins, refreshChains, staticGet } from "./lua";
 import { startMailCatcher } from "./mail-catcher";
 import { ALL_SCENARIOS, parseOptions } from "./options";
-import { BENCH_PASSWORD, login, prepareApiUsers } from "./prepare";
+import { BENCH_PASSWORD, freshRefreshTokens, login, prepareApiUsers } from "./prepare";
 import { formatTable, percentOf, type ScenarioResult } from "./report";
 import { deepId, seedUsers } from "./seed";
 import { startServer, type Child } from "./server";
@@ -79,34 +79,39 @@ try {
     return join(dir, name);
   };
   const accessFile = await write("access.txt", prepared.access);
-  const refreshFile = await write("refresh.txt", prepared.refresh);
   const cursor = btoa(deep).replace(/=+$/, "");
   const threads = String(load.threads);
+  let round = 1;
+  // Rotation chains never replay a token: each round starts its chains from fresh logins.
+  const refreshFile = async () =>
+    write(`refresh-${round}.txt`, round === 1 ? prepared.refresh : await freshRefreshTokens(server!.url, prepared.emails));
 
-  const scenarios: Record<(typeof ALL_SCENARIOS)[number], () => [string, string, string[]]> = {
-    health: () => [staticGet("/health"), "/health", []],
-    me: () => [bearerRoundRobin("/users/me"), "/users/me", [accessFile, threads]],
-    login: () => [randomLogins(BENCH_PASSWORD), "/auth/login", [String(options.users)]],
-    refresh: () => [refreshChains(), "/auth/refresh", [refreshFile, threads]],
-    register: () => [freshRegistrations(BENCH_PASSWORD), "/auth/register", [runId]],
-    "admin-list": () => [staticGet("/users?limit=50", admin.access_token), "/users", []],
-    "admin-list-deep": () => [staticGet(`/users?limit=50&cursor=${cursor}`, admin.access_token), "/users", []],
+  const scenarios: Record<(typeof ALL_SCENARIOS)[number], () => Promise<[string, string, string[]]>> = {
+    health: async () => [staticGet("/health"), "/health", []],
+    me: async () => [bearerRoundRobin("/users/me"), "/users/me", [accessFile, threads]],
+    login: async () => [randomLogins(BENCH_PASSWORD), "/auth/login", [String(options.users)]],
+    refresh: async () => [refreshChains(), "/auth/refresh", [await refreshFile(), threads]],
+    register: async () => [freshRegistrations(BENCH_PASSWORD), "/auth/register", [`${runId}r${round}`]],
+    "admin-list": async () => [staticGet("/users?limit=50", admin.access_token), "/users", []],
+    "admin-list-deep": async () => [staticGet(`/users?limit=50&cursor=${cursor}`, admin.access_token), "/users", []],
   };
-  for (const name of ALL_SCENARIOS.filter(wanted)) {
-    const [script, path, args] = scenarios[name]();
+  for (; round <= options.rounds; round++) for (const scenario of ALL_SCENARIOS.filter(wanted)) {
+    const [script, path, args] = await scenarios[scenario]();
+    // Later rounds are labelled: "me #2" is the same scenario on the same server, one round later.
+    const name = round === 1 ? scenario : `${scenario} #${round}`;
     await waitIdle(server.pid);
     // Read-only scenarios get an unmeasured warm-up first (JIT, connection pools, Postgres buffers);
     // the others cannot repeat (rotation chains, fresh emails) or are bound by bcrypt anyway.
-    if (options.warmup && READ_ONLY.has(name)) {
+    if (options.warmup && READ_ONLY.has(scenario)) {
       log(`warming up ${name}...`);
       await runWrk({ ...load, duration: options.warmup }, dir, `${name}-warmup`, script, server.url + path, args, server.pid);
     }
     log(`running ${name}...`);
     const r = await runWrk(load, dir, name, script, server.url + path, args, server.pid);
     let note: string | undefined;
-    if (name === "login" || name === "register") note = `bcrypt ceiling: ${percentOf(r.rps, ceilings.bcryptPerSecond)}`;
+    if (scenario === "login" || scenario === "register") note = `bcrypt ceiling: ${percentOf(r.rps, ceilings.bcryptPerSecond)}`;
     else note = `HTTP ceiling: ${percentOf(r.rps, ceilings.helloRps)}`;
-    results.push({ name, ...r, note });
+    results.push({ name, round, ...r, note });
   }
 } finally {
   await server?.stop();

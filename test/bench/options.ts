@@ -11,6 +11,8 @@ export type Options = {
   serverLog: string | undefined;
   /** BENCH_PROFILE=1: the server runs under Bun's CPU profiler (slower), profile under results/. */
   profile: boolean;
+  /** BENCH_ROUNDS: the scenario list run this many times on the same server (memory must not grow). */
+  rounds: number;
 };
 
 export const ALL_SCENARIOS = ["health", "me", "login", "refresh", "register", "admin-list", "admin-list-deep"] as const;
@@ -41,5 +43,6 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     scenarios,
     serverLog: env.BENCH_SERVER_LOG || undefined,
     profile: env.BENCH_PROFILE === "1",
+    rounds: positive("BENCH_ROUNDS", env.BENCH_ROUNDS, 2),
   };
 }

@@ -33,5 +33,15 @@ export async function prepareApiUsers(base: string, mail: MailCatcher, count: nu
   };
   // A few at a time: each one costs three bcrypt runs (register, login) on the shared cores.
   for (let i = 0; i < count; i += 4) await Promise.all([0, 1, 2, 3].filter((k) => i + k < count).map((k) => one(i + k)));
-  return { access, refresh };
+  return { access, refresh, emails: Array.from({ length: count }, (_, i) => `api-${runId}-${i}@bench.test`) };
+}
+
+/** A fresh refresh token per user (one login each): a new round's rotation chains, none ever replayed. */
+export async function freshRefreshTokens(base: string, emails: string[]): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < emails.length; i += 4) {
+    const pairs = await Promise.all(emails.slice(i, i + 4).map((email) => login(base, email, BENCH_PASSWORD)));
+    tokens.push(...pairs.map((p) => p.refresh_token));
+  }
+  return tokens;
 }

@@ -1,7 +1,7 @@
 import type { Ceilings } from "./ceilings";
 import type { WrkResult, Rss } from "./wrk";
 
-export type ScenarioResult = WrkResult & { name: string; rss: Rss; cpuUsPerRequest: number; note?: string };
+export type ScenarioResult = WrkResult & { name: string; round: number; rss: Rss; cpuUsPerRequest: number; note?: string };
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
@@ -22,6 +22,11 @@ export function formatTable(results: ScenarioResult[], ceilings: Ceilings): stri
     "CPU us = the server process's CPU time (user + system) per request: steadier than req/s when other work shares the cores",
     "RSS MB = peak during the scenario (at its end)",
   ];
+  const rounds = [...new Set(results.map((r) => r.round))];
+  if (rounds.length > 1) {
+    const peak = (round: number) => Math.max(...results.filter((r) => r.round === round).map((r) => r.rss.peakMb));
+    lines.push(`RSS peak per round (same server, same scenarios): ${rounds.map((n) => `#${n} ${peak(n)} MB`).join(", ")}`);
+  }
   return lines.join("\n");
 }
 
