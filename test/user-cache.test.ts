@@ -32,6 +32,17 @@ test("GET /users/me: once cached, one store round trip and no database query", a
   expect(t.calls).toEqual(["store.getMany"]);
 });
 
+test("POST /auth/refresh: once cached, one store round trip (one script) and no database query", async () => {
+  // The per-client limit (one increment per /auth request) is a separate concern, switched off here.
+  const t = counted(await buildTestApp({ env: { RATE_LIMIT_AUTH_PER_MINUTE: "0" } }));
+  const u = await signUp(t);
+  expect((await call(t, "GET", "/users/me", { token: u.access })).status).toBe(200); // fills the copy
+  t.calls.length = 0;
+  const r = await call(t, "POST", "/auth/refresh", { json: { refresh_token: u.refresh } });
+  expect(r.status).toBe(200);
+  expect(t.calls).toEqual(["store.runScript"]);
+});
+
 test("a profile change shows on the very next GET /users/me", async () => {
   const t = await buildTestApp();
   const u = await signUp(t, undefined, undefined, "Before");
