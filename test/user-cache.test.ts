@@ -1,8 +1,7 @@
 import { expect, test } from "bun:test";
 import { createApp } from "../src/app";
-import type { UserRepo } from "../src/db/users";
-import type { Store } from "../src/store/store";
 import { buildTestApp, type TestApp } from "./support/app";
+import { recordCalls } from "./support/counting";
 import { call, signInAdmin, signUp } from "./support/http";
 
 const claims = (jwt: string) => JSON.parse(atob(jwt.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
@@ -10,14 +9,7 @@ const claims = (jwt: string) => JSON.parse(atob(jwt.split(".")[1]!.replace(/-/g,
 /** The same test app, with every store and repository call counted. */
 function counted(t: TestApp) {
   const calls: string[] = [];
-  const count = <T extends object>(target: T, prefix: string): T =>
-    new Proxy(target, {
-      get(obj, key, receiver) {
-        const value = Reflect.get(obj, key, receiver);
-        return typeof value === "function" ? (...args: unknown[]) => (calls.push(`${prefix}.${String(key)}`), value.apply(obj, args)) : value;
-      },
-    });
-  const app = createApp({ ...t.services, store: count<Store>(t.store, "store"), users: count<UserRepo>(t.services.users, "db") });
+  const app = createApp({ ...t.services, store: recordCalls(t.store, calls, "store."), users: recordCalls(t.services.users, calls, "db.") });
   return { ...t, app, calls };
 }
 

@@ -3,8 +3,8 @@
  * counters. Every write names its lifetime in seconds; everything expires on its own, so
  * losing the store logs people out but never loses a user.
  *
- * Implementations must make `getAndDelete`, `setIfAbsent` and `increment` atomic: refresh
- * rotation, code consumption and rate limits rely on it under concurrency.
+ * Implementations must make `getAndDelete`, `setIfAbsent`, `increment` and `runScript` atomic:
+ * code consumption, rate limits and refresh rotation rely on it under concurrency.
  */
 export interface Store {
   get(key: string): Promise<string | null>;

@@ -7,6 +7,7 @@ import { hashRefreshToken } from "../../src/auth/tokens";
 import { canRun, memoryStoreFixture, redisStoreFixture, type StoreFixture } from "../support/backend-fixtures";
 import { buildTestApp, type TestApp } from "../support/app";
 import { expectInvalidToken, jwtClaims } from "../support/expect";
+import { recordCalls } from "../support/counting";
 import { call, signUp } from "../support/http";
 
 // Refresh rotation is one store script with a Lua body (Redis, Upstash) and a JS body (memory):
@@ -188,12 +189,5 @@ for (const f of fixtures) {
 
 /** The same app, with its store and repository calls recorded by method name. */
 function countingApp(t: TestApp, storeCalls: string[], dbCalls: string[]): TestApp {
-  const record = <T extends object>(target: T, calls: string[]): T =>
-    new Proxy(target, {
-      get(obj, key, receiver) {
-        const value = Reflect.get(obj, key, receiver);
-        return typeof value === "function" ? (...args: unknown[]) => (calls.push(String(key)), value.apply(obj, args)) : value;
-      },
-    });
-  return { ...t, app: createApp({ ...t.services, store: record(t.store, storeCalls), users: record(t.services.users, dbCalls) }) };
+  return { ...t, app: createApp({ ...t.services, store: recordCalls(t.store, storeCalls), users: recordCalls(t.services.users, dbCalls) }) };
 }
