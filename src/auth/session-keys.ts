@@ -10,6 +10,8 @@ export const userSessionsKey = (uid: string) => `us:${uid}`;
 export const refreshKey = (hash: string) => `rt:${hash}`;
 export const refreshUsedKey = (hash: string) => `rtu:${hash}`;
 
+// Stored as JSON.stringify writes them, fields in this order: the rotation script reads them by pattern.
+
 /** s:<sid>: the session is alive while it exists, belongs to `uid` and `exp` (ms) is ahead. */
 export type SessionRecord = { uid: string; exp: number };
 /** rt:<hash>: the session and user a refresh token belongs to, and when it expires (ms). */

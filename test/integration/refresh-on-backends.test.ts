@@ -112,6 +112,13 @@ for (const f of fixtures) {
       t.clock.advanceSeconds(1);
       expectInvalidToken(await refresh(t, old.refresh)); // expired to the second (Redis keeps real time)
       expect(await used(t, old.refresh)).toBe(false);
+      // A record in another shape (here: fields reordered) is refused, by the Lua and the JS body alike.
+      const odd = await signUp(t);
+      const key = `rt:${await hashRefreshToken(odd.refresh)}`;
+      const { sid: s, uid, exp } = JSON.parse((await t.store.get(key))!);
+      await t.store.set(key, JSON.stringify({ uid, sid: s, exp }), 60);
+      expectInvalidToken(await refresh(t, odd.refresh));
+      expect(await used(t, odd.refresh)).toBe(false);
     });
 
     test("an ended session, or a tombstone alone: 401, the token stays unused, nothing comes back", async () => {
