@@ -55,14 +55,13 @@ export async function startSession(deps: Deps, user: { id: string; role: Role })
   return { sessionId: sid, pair };
 }
 
-/** The refresh token's record (session and user), or null when it is unknown or expired. */
-export async function findRefreshToken(deps: Deps, refreshToken: string): Promise<(RefreshRecord & { hash: string }) | null> {
+/** The refresh token's record (session and user), or null when it is unknown or expired: for logout. */
+export async function findRefreshToken(deps: Deps, refreshToken: string): Promise<RefreshRecord | null> {
   const hash = await hashRefreshToken(refreshToken);
   const raw = await deps.store.get(refreshKey(hash));
   if (!raw) return null;
   const record = JSON.parse(raw) as RefreshRecord;
-  if (record.exp <= deps.clock.now()) return null;
-  return { ...record, hash };
+  return record.exp > deps.clock.now() ? record : null;
 }
 
 /**
@@ -120,11 +119,7 @@ async function endSession(deps: Deps, sid: string, uid: string): Promise<"sessio
   return "session_ended";
 }
 
-/** True while the session exists and belongs to this user: checked on every authenticated request. */
-export async function isSessionAlive(deps: Pick<Deps, "store" | "clock">, sid: string, uid: string): Promise<boolean> {
-  return sessionAlive(deps, await deps.store.get(sessionKey(sid)), uid);
-}
-
+/** True while the session exists, belongs to this user and has not expired. */
 function sessionAlive(deps: Pick<Deps, "clock">, raw: string | null, uid: string): boolean {
   if (!raw) return false;
   const session = JSON.parse(raw) as SessionRecord;
