@@ -1,8 +1,7 @@
 import { expect, test } from "bun:test";
 import { createApp } from "../src/app";
-import type { UserRepo } from "../src/db/users";
-import type { Store } from "../src/store/store";
 import { buildTestApp, type TestApp } from "./support/app";
+import { recordCalls } from "./support/counting";
 import { call, signInAdmin, signUp } from "./support/http";
 
 const claims = (jwt: string) => JSON.parse(atob(jwt.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
@@ -10,14 +9,7 @@ const claims = (jwt: string) => JSON.parse(atob(jwt.split(".")[1]!.replace(/-/g,
 /** The same test app, with every store and repository call counted. */
 function counted(t: TestApp) {
   const calls: string[] = [];
-  const count = <T extends object>(target: T, prefix: string): T =>
-    new Proxy(target, {
-      get(obj, key, receiver) {
-        const value = Reflect.get(obj, key, receiver);
-        return typeof value === "function" ? (...args: unknown[]) => (calls.push(`${prefix}.${String(key)}`), value.apply(obj, args)) : value;
-      },
-    });
-  const app = createApp({ ...t.services, store: count<Store>(t.store, "store"), users: count<UserRepo>(t.services.users, "db") });
+  const app = createApp({ ...t.services, store: recordCalls(t.store, calls, "store."), users: recordCalls(t.services.users, calls, "db.") });
   return { ...t, app, calls };
 }
 
@@ -30,6 +22,17 @@ test("GET /users/me: once cached, one store round trip and no database query", a
   expect(me.status).toBe(200);
   expect(me.body.name).toBe("Ada");
   expect(t.calls).toEqual(["store.getMany"]);
+});
+
+test("POST /auth/refresh: once cached, one store round trip (one script) and no database query", async () => {
+  // The per-client limit (one increment per /auth request) is a separate concern, switched off here.
+  const t = counted(await buildTestApp({ env: { RATE_LIMIT_AUTH_PER_MINUTE: "0" } }));
+  const u = await signUp(t);
+  expect((await call(t, "GET", "/users/me", { token: u.access })).status).toBe(200); // fills the copy
+  t.calls.length = 0;
+  const r = await call(t, "POST", "/auth/refresh", { json: { refresh_token: u.refresh } });
+  expect(r.status).toBe(200);
+  expect(t.calls).toEqual(["store.runScript"]);
 });
 
 test("a profile change shows on the very next GET /users/me", async () => {

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock";
-import type { Store } from "./store";
+import type { ScriptView, Store } from "./store";
 
 type Entry = { value: string | Set<string>; expiresAt: number };
 
@@ -44,9 +44,27 @@ export function createMemoryStore(clock: Clock): MemoryStore {
 
   const str = (e: Entry | undefined) => (e && typeof e.value === "string" ? e.value : null);
 
+  function setAdd(key: string, member: string, ttlSeconds: number) {
+    const entry = live(key);
+    const set = entry && entry.value instanceof Set ? entry.value : new Set<string>();
+    set.add(member);
+    put(key, set, ttlSeconds);
+  }
+  function setRemove(key: string, member: string) {
+    const entry = live(key);
+    if (entry && entry.value instanceof Set) entry.value.delete(member);
+  }
+
+  // What runScript's JavaScript bodies see: synchronous, so a script runs to completion, atomically.
+  const view: ScriptView = {
+    get: (key) => str(live(key)),
+    set: (key, value, ttlSeconds) => put(key, value, ttlSeconds),
+    delete: (key) => void map.delete(key),
+    setAdd,
+    setRemove,
+  };
+
   return {
-    // Every operation below runs to completion when called (no await inside): call order is apply order.
-    appliesInCallOrder: true,
     async get(key) {
       return str(live(key));
     },
@@ -82,18 +100,17 @@ export function createMemoryStore(clock: Clock): MemoryStore {
       return entry ? Math.max(0, Math.ceil((entry.expiresAt - clock.now()) / 1000)) : 0;
     },
     async setAdd(key, member, ttlSeconds) {
-      const entry = live(key);
-      const set = entry && entry.value instanceof Set ? entry.value : new Set<string>();
-      set.add(member);
-      put(key, set, ttlSeconds);
+      setAdd(key, member, ttlSeconds);
     },
     async setRemove(key, member) {
-      const entry = live(key);
-      if (entry && entry.value instanceof Set) entry.value.delete(member);
+      setRemove(key, member);
     },
     async setMembers(key) {
       const entry = live(key);
       return entry && entry.value instanceof Set ? [...entry.value] : [];
+    },
+    async runScript(script, keys, args) {
+      return script.decode(script.js(view, keys, args));
     },
     async ping() {},
     size: () => map.size,

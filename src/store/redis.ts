@@ -1,10 +1,9 @@
 import type { RedisClient } from "bun";
-import { INCREMENT_SCRIPT, SET_ADD_SCRIPT } from "./scripts";
-import { StoreUnavailableError, type Store } from "./store";
+import { INCREMENT_SCRIPT, scriptRunner, SET_ADD_SCRIPT } from "./scripts";
+import { StoreUnavailableError, type ScriptReply, type Store } from "./store";
 
 /** Options for the RedisClient given to createRedisStore (see there). */
-// enableAutoPipelining (Bun's default, stated because the store relies on it): commands sent
-// together share one round trip, in call order (appliesInCallOrder below).
+// enableAutoPipelining (Bun's default): commands sent together share one round trip.
 export const REDIS_CLIENT_OPTIONS = { enableOfflineQueue: false, autoReconnect: false, connectionTimeout: 2000, enableAutoPipelining: true } as const;
 
 /** How long one command may wait for a connection before the store counts as unreachable. */
@@ -12,7 +11,8 @@ const CONNECT_TIMEOUT_MS = 2000;
 
 /**
  * Store on a Redis server through Bun's built-in RedisClient (RESP over TCP). Atomic steps use
- * single commands (SET NX GET EX, GETDEL) or a Lua script (INCR + first EXPIRE, SADD + EXPIRE).
+ * single commands (SET NX GET EX, GETDEL) or Lua scripts run by SHA (INCR + first EXPIRE, SADD +
+ * EXPIRE, and runScript's).
  *
  * Create the client with REDIS_CLIENT_OPTIONS: no offline queue and no background reconnect
  * loop, so while Redis is down every command fails at once (503) instead of waiting out Bun's
@@ -21,11 +21,12 @@ const CONNECT_TIMEOUT_MS = 2000;
 export function createRedisStore(client: RedisClient): Store {
   const send = redisSender(client);
   const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  const lua = scriptRunner({
+    evalsha: (sha, keys, args) => send("EVALSHA", [sha, keys.length, ...keys, ...args]),
+    eval: (script, keys, args) => send("EVAL", [script, keys.length, ...keys, ...args]),
+  });
 
   return {
-    // One connection; Bun's RedisClient pipelines commands sent together in call order, and Redis
-    // runs a connection's commands in the order they arrive.
-    appliesInCallOrder: true,
     get: async (key) => str(await send("GET", [key])),
     getMany: async (keys) => (keys.length === 0 ? [] : ((await send("MGET", keys)) as unknown[]).map(str)),
     set: async (key, value, ttl) => {
@@ -38,15 +39,16 @@ export function createRedisStore(client: RedisClient): Store {
     delete: async (...keys) => {
       if (keys.length > 0) await send("DEL", keys);
     },
-    increment: async (key, ttl) => Number(await send("EVAL", [INCREMENT_SCRIPT, 1, key, ttl])),
+    increment: async (key, ttl) => Number(await lua(INCREMENT_SCRIPT, [key], [String(ttl)])),
     ttlSeconds: async (key) => Math.max(0, Number(await send("TTL", [key]))),
     setAdd: async (key, member, ttl) => {
-      await send("EVAL", [SET_ADD_SCRIPT, 1, key, member, ttl]);
+      await lua(SET_ADD_SCRIPT, [key], [member, String(ttl)]);
     },
     setRemove: async (key, member) => {
       await send("SREM", [key, member]);
     },
     setMembers: async (key) => ((await send("SMEMBERS", [key])) as unknown[]).map(String),
+    runScript: async (script, keys, args) => script.decode((await lua(script.lua, keys, args)) as ScriptReply),
     ping: async () => {
       await send("PING", []);
     },

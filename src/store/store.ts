@@ -3,8 +3,8 @@
  * counters. Every write names its lifetime in seconds; everything expires on its own, so
  * losing the store logs people out but never loses a user.
  *
- * Implementations must make `getAndDelete`, `setIfAbsent` and `increment` atomic: refresh
- * rotation, code consumption and rate limits rely on it under concurrency.
+ * Implementations must make `getAndDelete`, `setIfAbsent`, `increment` and `runScript` atomic:
+ * code consumption, rate limits and refresh rotation rely on it under concurrency.
  */
 export interface Store {
   get(key: string): Promise<string | null>;
@@ -27,11 +27,10 @@ export interface Store {
   /** Cheap round trip for readiness checks; throws when the store cannot be reached. */
   ping(): Promise<void>;
   /**
-   * True when calls made together (without awaiting each other) are applied in call order: one
-   * process, or one connection that pipelines them (Bun's RedisClient). Refresh rotation then sends
-   * a write and the read that must follow it in one round trip. Absent: each awaited in turn.
+   * Runs an atomic script: its Lua body (EVALSHA) on Redis-protocol stores, its JavaScript body
+   * on the in-process store. One round trip, and no other client's command runs in between.
    */
-  readonly appliesInCallOrder?: boolean;
+  runScript<T>(script: StoreScript<T>, keys: string[], args: string[]): Promise<T>;
 }
 
 /** Thrown by store implementations when the backend cannot be reached. */
@@ -41,3 +40,30 @@ export class StoreUnavailableError extends Error {
     super("The token store cannot be reached", { cause });
   }
 }
+
+/**
+ * What a script's JavaScript body may do: the few synchronous key/value operations the in-process
+ * store needs to mirror the Lua body. Expiry as in Redis (a key past its TTL reads as absent).
+ */
+export interface ScriptView {
+  get(key: string): string | null;
+  set(key: string, value: string, ttlSeconds: number): void;
+  delete(key: string): void;
+  /** SADD, then EXPIRE the set. */
+  setAdd(key: string, member: string, ttlSeconds: number): void;
+  setRemove(key: string, member: string): void;
+}
+
+/** A reply as Redis gives it back from Lua: strings, integers, nil (Lua false), flat arrays of them. */
+export type ScriptReply = string | number | null | (string | number | null)[];
+
+/**
+ * One atomic operation, written twice: `lua` for Redis and Upstash (no `#!lua` shebang: Redis 7.0
+ * rejects flags; no cjson), and `js`, the same logic over a ScriptView, for the in-process store.
+ * Both give the same raw reply, which `decode` turns into the result on every store alike.
+ */
+export type StoreScript<T> = {
+  readonly lua: string;
+  readonly js: (view: ScriptView, keys: string[], args: string[]) => ScriptReply;
+  readonly decode: (reply: ScriptReply) => T;
+};

@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis";
-import { INCREMENT_SCRIPT, SET_ADD_SCRIPT } from "./scripts";
-import { StoreUnavailableError, type Store } from "./store";
+import { INCREMENT_SCRIPT, scriptRunner, SET_ADD_SCRIPT } from "./scripts";
+import { StoreUnavailableError, type ScriptReply, type Store } from "./store";
 
 // Bundled into the Cloudflare Worker: no Bun or Node imports here.
 
@@ -20,7 +20,7 @@ const REDIS_REPLY_ERROR = /^(Command failed: )?(ERR|WRONGTYPE|NOSCRIPT|EXECABORT
 
 /**
  * Store on Upstash Redis over its REST API (one HTTPS request per command): works on Cloudflare
- * Workers. Same commands and Lua scripts as the TCP store. Create the client with
+ * Workers. Same commands and Lua scripts (by SHA) as the TCP store. Create the client with
  * UPSTASH_CLIENT_OPTIONS; with automatic deserialization left on, values still come back as the
  * strings that were stored (re-serialized), but raw is cheaper and exact.
  */
@@ -36,6 +36,10 @@ export function createUpstashStore(redis: Redis): Store {
   }
   const str = (v: unknown): string | null =>
     v === null || v === undefined ? null : typeof v === "string" ? v : JSON.stringify(v);
+  const lua = scriptRunner({
+    evalsha: (sha, keys, args) => redis.evalsha(sha, keys, args),
+    eval: (script, keys, args) => redis.eval(script, keys, args),
+  });
 
   return {
     get: (key) => run(async () => str(await redis.get(key))),
@@ -51,17 +55,19 @@ export function createUpstashStore(redis: Redis): Store {
       run(async () => {
         if (keys.length > 0) await redis.del(...keys);
       }),
-    increment: (key, ttl) => run(async () => Number(await redis.eval(INCREMENT_SCRIPT, [key], [String(ttl)]))),
+    increment: (key, ttl) => run(async () => Number(await lua(INCREMENT_SCRIPT, [key], [String(ttl)]))),
     ttlSeconds: (key) => run(async () => Math.max(0, Number(await redis.ttl(key)))),
     setAdd: (key, member, ttl) =>
       run(async () => {
-        await redis.eval(SET_ADD_SCRIPT, [key], [member, String(ttl)]);
+        await lua(SET_ADD_SCRIPT, [key], [member, String(ttl)]);
       }),
     setRemove: (key, member) =>
       run(async () => {
         await redis.srem(key, member);
       }),
     setMembers: (key) => run(async () => ((await redis.smembers(key)) as unknown[]).map((m) => str(m) ?? "")),
+    // decode outside run(): a reply it cannot read is a bug, not an outage.
+    runScript: async (script, keys, args) => script.decode((await run(() => lua(script.lua, keys, args))) as ScriptReply),
     ping: () =>
       run(async () => {
         await redis.ping();
