@@ -69,14 +69,23 @@ export function redisSender(client: RedisClient): (command: string, args: (strin
     });
     return connecting;
   }
-  return async (command, args) => {
-    try {
-      await ensureConnected();
-      return await client.send(command, args.map(String));
-    } catch (error) {
-      if ((error as { code?: string })?.code === "ERR_REDIS_SERVER_ERROR") throw error;
-      throw new StoreUnavailableError(error);
+  const unavailable = (error: unknown): never => {
+    if ((error as { code?: string })?.code === "ERR_REDIS_SERVER_ERROR") throw error;
+    throw new StoreUnavailableError(error);
+  };
+  const strings = (args: (string | number)[]) => (args.every((a) => typeof a === "string") ? (args as string[]) : args.map(String));
+  return (command, args) => {
+    // Connected (the usual case): straight to the client, no extra await per command.
+    if (client.connected) {
+      try {
+        return client.send(command, strings(args)).catch(unavailable);
+      } catch (error) {
+        return Promise.reject(error).catch(unavailable);
+      }
     }
+    return ensureConnected()
+      .then(() => client.send(command, strings(args)))
+      .catch(unavailable);
   };
 }
 
