@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { UserRow } from "./db/schema";
+import type { UserListRow } from "./db/schema";
 
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 
@@ -53,7 +53,7 @@ export const User = z
 export type PublicUser = z.infer<typeof User>;
 
 /** The public view: the only shape in which a user ever leaves the server (no hash, ever). */
-export function toPublicUser(row: UserRow): PublicUser {
+export function toPublicUser(row: UserListRow): PublicUser {
   return {
     id: row.id,
     email: row.email,

@@ -25,4 +25,6 @@ export const users = pgTable(
 );
 
 export type UserRow = typeof users.$inferSelect;
+/** A row without its password hash: what listings read (they never need the hash). */
+export type UserListRow = Omit<UserRow, "passwordHash">;
 export type Role = UserRow["role"];

@@ -47,6 +47,15 @@ for (const f of fixtures) {
       expect(await repo.list({ limit: 50 })).toHaveLength(1);
     });
 
+    test("a listing reads every public column and never the password hash", async () => {
+      const created = await newUser("listed@example.com");
+      const [row] = await repo.list({ limit: 1 });
+      const { passwordHash, ...rest } = created;
+      expect(passwordHash).toStartWith("$2");
+      expect(row).toEqual(rest);
+      expect(Object.keys(row!)).not.toContain("passwordHash");
+    });
+
     test("update changes the fields and updatedAt; null for a missing user", async () => {
       const u = await newUser("up@example.com");
       clock.advanceSeconds(5);
