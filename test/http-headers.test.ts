@@ -57,4 +57,39 @@ describe("headers on every response", () => {
     const none = await buildTestApp();
     expect((await call(none, "GET", "/health", { headers: { origin: "https://app.example.com" } })).headers.get("access-control-allow-origin")).toBeNull();
   });
+
+  test("every kind of answer carries the common headers: errors, preflights, the UI, the docs", async () => {
+    const t = await buildTestApp({ env: { CORS_ORIGINS: "https://app.example.com", MAX_BODY_BYTES: "1024" } });
+    const origin = { origin: "https://app.example.com" };
+    const replies = {
+      notAllowed: await call(t, "PUT", "/auth/login", { json: {} }),
+      tooLarge: await call(t, "POST", "/auth/login", { json: { email: "x".repeat(2000) } }),
+      wrongType: await call(t, "POST", "/auth/login", { body: "a=b", headers: { "content-type": "text/plain" } }),
+      malformed: await call(t, "POST", "/auth/refresh", { body: "{", headers: { "content-type": "application/json" } }),
+      ui: await call(t, "GET", "/"),
+      docs: await call(t, "GET", "/docs"),
+      browser: await call(t, "GET", "/health", { headers: origin }),
+      preflight: await t.app.request("/auth/refresh", { method: "OPTIONS", headers: { ...origin, "access-control-request-method": "POST" } }),
+    };
+    expect(replies.notAllowed.status).toBe(405);
+    expect(replies.tooLarge.status).toBe(413);
+    expect(replies.wrongType.status).toBe(415);
+    expect(replies.malformed.status).toBe(400);
+    expect(replies.preflight.status).toBe(204);
+    for (const [name, res] of Object.entries(replies)) {
+      expect([name, res.headers.get("x-request-id")]).toEqual([name, expect.stringMatching(/^[A-Za-z0-9._:-]{1,200}$/)]);
+      expect([name, res.headers.get("x-content-type-options"), res.headers.get("referrer-policy")]).toEqual([name, "nosniff", "no-referrer"]);
+      // One Vary: Origin, never a duplicate, whether hono's cors or the frame answered.
+      expect([name, res.headers.get("vary")]).toEqual([name, expect.stringMatching(/^Origin(, Access-Control-Request-Headers)?$/)]);
+    }
+    for (const name of ["notAllowed", "tooLarge", "wrongType", "malformed", "preflight"] as const) {
+      expect([name, replies[name].headers.get("cache-control")]).toEqual([name, "no-store"]);
+    }
+    expect(replies.ui.headers.get("cache-control")).toBe("no-cache");
+    // Without an Origin the exposed headers are announced anyway; with one, only to allowed origins.
+    expect(replies.notAllowed.headers.get("access-control-expose-headers")).toBe("X-Request-Id,Retry-After,WWW-Authenticate");
+    expect(replies.browser.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    expect(replies.browser.headers.get("access-control-expose-headers")).toBe("X-Request-Id,Retry-After,WWW-Authenticate");
+    expect(replies.preflight.headers.get("access-control-allow-methods")).toContain("POST");
+  });
 });
