@@ -117,9 +117,14 @@ const inOutage = (at: number) => outageWindows.some((w) => at >= w.from && at <=
 const stray503 = client.serverErrors.filter((e) => e.status === 503 && !inOutage(e.at)).length;
 const other5xx = client.serverErrors.filter((e) => e.status !== 503).length;
 console.log(`5xx: 503 inside outages ${client.serverErrors.length - stray503 - other5xx}, 503 outside outages ${stray503}, other 5xx ${other5xx}`);
-const rssAfterWarmup = rss.slice(Math.min(2, rss.length - 1)).map(([, mb]) => mb);
-const rssGrowth = rssAfterWarmup.length > 1 ? rssAfterWarmup.at(-1)! / rssAfterWarmup[0]! - 1 : 0;
-console.log(`RSS growth after warm-up: ${(rssGrowth * 100).toFixed(1)}% (limit 10%)`);
+// A leak shows as a level that keeps rising, not as one sample above another: the first fifth of
+// the run is warm-up (heap and pools still growing), then the median of the first quarter of what
+// is left is compared with the median of its last quarter (single 3-10 s samples move by +-5%).
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+const steady = rss.slice(Math.max(2, Math.floor(rss.length / 5))).map(([, mb]) => mb);
+const quarter = Math.max(1, Math.floor(steady.length / 4));
+const rssGrowth = steady.length >= 4 ? median(steady.slice(-quarter)) / median(steady.slice(0, quarter)) - 1 : 0;
+console.log(`RSS growth after warm-up (median of the last quarter vs the first): ${(rssGrowth * 100).toFixed(1)}% (limit 10%)`);
 const pass =
   missing.length === 0 && unexplained.length === 0 && failedLogins.length === 0 && !events.has("http.unhandled") &&
   stray503 === 0 && other5xx === 0 && rssGrowth < 0.1;
