@@ -105,10 +105,9 @@ export async function rotateRefreshToken(
   // need_user cannot come back from the second run (it goes ahead without the copy).
   if (outcome.status !== "ok") return outcome.status === "need_user" ? "session_ended" : outcome.status;
   const { sid, uid } = outcome;
-  const cached = parseCachedUser(outcome.cachedUser);
-  // A copy under another id would be a bug; never serve it. The role just read from the database
-  // stands when the copy is gone again (no second read that could fail after the token was used).
-  const user = cached && cached.id === uid ? cached : null;
+  // The role just read from the database stands when the copy is gone again (no second read that
+  // could fail after the token was used).
+  const user = parseCachedUser(outcome.cachedUser, uid);
   const role = user || !checkedRole ? await loadRole(uid, user) : checkedRole;
   if (!role) return endSession(deps, sid, uid);
   return pairFor(deps, uid, sid, role, newToken, now);
@@ -137,9 +136,7 @@ export async function readSession(
 ): Promise<{ alive: boolean; user: PublicUser | null }> {
   const [raw, cached] = await deps.store.getMany([sessionKey(sid), userCacheKey(uid)]);
   const alive = sessionAlive(deps, raw ?? null, uid);
-  const user = alive ? parseCachedUser(cached) : null;
-  // A copy under another id would be a bug; never serve it.
-  return { alive, user: user && user.id === uid ? user : null };
+  return { alive, user: alive ? parseCachedUser(cached, uid) : null };
 }
 
 /** Ends one session: its access tokens and every refresh token descended from its login stop working. */

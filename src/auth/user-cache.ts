@@ -15,9 +15,10 @@ export const USER_CACHE_TTL_SECONDS = 60;
 
 export const userCacheKey = (uid: string) => `u:${uid}`;
 
-/** Parses a cached copy (null when absent). */
-export function parseCachedUser(raw: string | null | undefined): PublicUser | null {
-  return raw ? (JSON.parse(raw) as PublicUser) : null;
+/** Parses the cached copy of user `uid` (null when absent). A copy under another id would be a bug: never served. */
+export function parseCachedUser(raw: string | null | undefined, uid: string): PublicUser | null {
+  const user = raw ? (JSON.parse(raw) as PublicUser) : null;
+  return user && user.id === uid ? user : null;
 }
 
 /** Stores the public view of a row just read from the database. */
