@@ -3,14 +3,14 @@ import type { ScriptView, Store } from "./store";
 
 type Entry = { value: string | Set<string>; expiresAt: number };
 
+/** The memory store, plus how many keys it holds (expired ones not yet swept included). */
+export type MemoryStore = Store & { size(): number };
+
 /**
  * In-process store: one process only, gone on restart. Fine for local development and the
  * in-process tests. Expiry follows the injected clock, so tests expire codes without sleeping.
  * JavaScript runs one callback at a time, so every operation here is atomic.
  */
-/** The memory store, plus how many keys it holds (expired ones not yet swept included). */
-export type MemoryStore = Store & { size(): number };
-
 export function createMemoryStore(clock: Clock): MemoryStore {
   const map = new Map<string, Entry>();
   // Expired keys nobody reads again would pile up. Each write also checks the next two keys of a
@@ -44,35 +44,33 @@ export function createMemoryStore(clock: Clock): MemoryStore {
 
   const str = (e: Entry | undefined) => (e && typeof e.value === "string" ? e.value : null);
 
-  function setAdd(key: string, member: string, ttlSeconds: number) {
-    const entry = live(key);
-    const set = entry && entry.value instanceof Set ? entry.value : new Set<string>();
-    set.add(member);
-    put(key, set, ttlSeconds);
-  }
-  function setRemove(key: string, member: string) {
-    const entry = live(key);
-    if (entry && entry.value instanceof Set) entry.value.delete(member);
-  }
-
-  // What runScript's JavaScript bodies see: synchronous, so a script runs to completion, atomically.
+  // The synchronous operations: what runScript's JavaScript bodies see (so a script runs to
+  // completion, atomically), and what the Store methods below wrap.
   const view: ScriptView = {
     get: (key) => str(live(key)),
     set: (key, value, ttlSeconds) => put(key, value, ttlSeconds),
     delete: (key) => void map.delete(key),
-    setAdd,
-    setRemove,
+    setAdd(key, member, ttlSeconds) {
+      const entry = live(key);
+      const set = entry && entry.value instanceof Set ? entry.value : new Set<string>();
+      set.add(member);
+      put(key, set, ttlSeconds);
+    },
+    setRemove(key, member) {
+      const entry = live(key);
+      if (entry && entry.value instanceof Set) entry.value.delete(member);
+    },
   };
 
   return {
     async get(key) {
-      return str(live(key));
+      return view.get(key);
     },
     async getMany(keys) {
-      return keys.map((key) => str(live(key)));
+      return keys.map(view.get);
     },
     async set(key, value, ttlSeconds) {
-      put(key, value, ttlSeconds);
+      view.set(key, value, ttlSeconds);
     },
     async setIfAbsent(key, value, ttlSeconds) {
       const existing = live(key);
@@ -81,12 +79,12 @@ export function createMemoryStore(clock: Clock): MemoryStore {
       return null;
     },
     async getAndDelete(key) {
-      const value = str(live(key));
-      map.delete(key);
+      const value = view.get(key);
+      view.delete(key);
       return value;
     },
     async delete(...keys) {
-      for (const key of keys) map.delete(key);
+      for (const key of keys) view.delete(key);
     },
     async increment(key, ttlSeconds) {
       const entry = live(key);
@@ -100,10 +98,10 @@ export function createMemoryStore(clock: Clock): MemoryStore {
       return entry ? Math.max(0, Math.ceil((entry.expiresAt - clock.now()) / 1000)) : 0;
     },
     async setAdd(key, member, ttlSeconds) {
-      setAdd(key, member, ttlSeconds);
+      view.setAdd(key, member, ttlSeconds);
     },
     async setRemove(key, member) {
-      setRemove(key, member);
+      view.setRemove(key, member);
     },
     async setMembers(key) {
       const entry = live(key);
