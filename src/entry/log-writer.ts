@@ -43,23 +43,23 @@ export function createBufferedWriter(fd = 1): BufferedWriter {
 /**
  * writeSync until every byte is out. The string is written as is (no copy into a Buffer first:
  * that copy was most of the logging cost); only a partial write (a full pipe) falls back to bytes.
- * EAGAIN on a full non-blocking pipe is retried.
  */
 function writeAll(fd: number, chunk: string): void {
-  let written: number;
-  try {
-    written = writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as { code?: string }).code !== "EAGAIN") return; // stdout is gone: nowhere to log to
-    written = 0;
-  }
-  if (written === Buffer.byteLength(chunk)) return;
+  const written = attempt(() => writeSync(fd, chunk));
+  if (written < 0 || written === Buffer.byteLength(chunk)) return;
   let buffer = Buffer.from(chunk).subarray(written);
   while (buffer.length > 0) {
-    try {
-      buffer = buffer.subarray(writeSync(fd, buffer));
-    } catch (error) {
-      if ((error as { code?: string }).code !== "EAGAIN") return;
-    }
+    const n = attempt(() => writeSync(fd, buffer));
+    if (n < 0) return;
+    buffer = buffer.subarray(n);
+  }
+}
+
+/** A write's byte count; 0 on EAGAIN (a full non-blocking pipe: retried), -1 when stdout is gone (nowhere to log to). */
+function attempt(write: () => number): number {
+  try {
+    return write();
+  } catch (error) {
+    return (error as { code?: string }).code === "EAGAIN" ? 0 : -1;
   }
 }

@@ -75,17 +75,9 @@ export function redisSender(client: RedisClient): (command: string, args: (strin
   };
   const strings = (args: (string | number)[]) => (args.every((a) => typeof a === "string") ? (args as string[]) : args.map(String));
   return (command, args) => {
+    const send = () => client.send(command, strings(args));
     // Connected (the usual case): straight to the client, no extra await per command.
-    if (client.connected) {
-      try {
-        return client.send(command, strings(args)).catch(unavailable);
-      } catch (error) {
-        return Promise.reject(error).catch(unavailable);
-      }
-    }
-    return ensureConnected()
-      .then(() => client.send(command, strings(args)))
-      .catch(unavailable);
+    return (client.connected ? Promise.try(send) : ensureConnected().then(send)).catch(unavailable);
   };
 }
 
