@@ -15,33 +15,30 @@ export function login(base: string, email: string, password: string): Promise<Pa
   return post(`${base}/auth/login`, { email, password }, 200);
 }
 
+/** `work` over `items`, four at a time (each one costs bcrypt runs on the shared cores); results in item order. */
+async function fourAtATime<T, R>(items: T[], work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += 4) results.push(...(await Promise.all(items.slice(i, i + 4).map((item, k) => work(item, i + k)))));
+  return results;
+}
+
 /**
  * `count` users through the public API, the way a person would: register, read the code from the
  * mail catcher, verify (session 1), log in (session 2). Returns one access token per user (from
  * session 1, for `me`) and one refresh token per user (session 2: one rotation chain each).
  */
 export async function prepareApiUsers(base: string, mail: MailCatcher, count: number, runId: string) {
-  const access: string[] = [];
-  const refresh: string[] = [];
-  const one = async (i: number) => {
-    const email = `api-${runId}-${i}@bench.test`;
+  const emails = Array.from({ length: count }, (_, i) => `api-${runId}-${i}@bench.test`);
+  const pairs = await fourAtATime(emails, async (email, i) => {
     await post(`${base}/auth/register`, { email, password: BENCH_PASSWORD, name: `Bench ${i}` }, 201);
     const verified: Pair = await post(`${base}/auth/verify`, { email, code: await mail.codeFor(email) }, 200);
     const second = await login(base, email, BENCH_PASSWORD);
-    access.push(verified.access_token);
-    refresh.push(second.refresh_token);
-  };
-  // A few at a time: each one costs three bcrypt runs (register, login) on the shared cores.
-  for (let i = 0; i < count; i += 4) await Promise.all([0, 1, 2, 3].filter((k) => i + k < count).map((k) => one(i + k)));
-  return { access, refresh, emails: Array.from({ length: count }, (_, i) => `api-${runId}-${i}@bench.test`) };
+    return { access: verified.access_token, refresh: second.refresh_token };
+  });
+  return { access: pairs.map((p) => p.access), refresh: pairs.map((p) => p.refresh), emails };
 }
 
 /** A fresh refresh token per user (one login each): a new round's rotation chains, none ever replayed. */
 export async function freshRefreshTokens(base: string, emails: string[]): Promise<string[]> {
-  const tokens: string[] = [];
-  for (let i = 0; i < emails.length; i += 4) {
-    const pairs = await Promise.all(emails.slice(i, i + 4).map((email) => login(base, email, BENCH_PASSWORD)));
-    tokens.push(...pairs.map((p) => p.refresh_token));
-  }
-  return tokens;
+  return fourAtATime(emails, async (email) => (await login(base, email, BENCH_PASSWORD)).refresh_token);
 }
