@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { takeFromWindow } from "./auth/limits";
 import { ApiError, rateLimited } from "./errors";
-import type { AppEnv, Services } from "./services";
+import type { AppEnv, Frame, Services } from "./services";
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
@@ -26,15 +26,12 @@ export const requestFrame = (services: Services, cors: MiddlewareHandler<AppEnv>
   return async function requestFrame(c, next) {
     const incoming = c.req.header("x-request-id");
     const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    // Hono keeps c.set values in a Map and builds a fresh object from it on EVERY c.var read, so
-    // a request that reads c.var a few times copied every service each time. One object per
-    // request instead (the services are its prototype: nothing copied); c.set/c.get write and
-    // read the same object, so c.var, c.get and c.set keep their meaning for every handler.
-    const vars = Object.create(services) as Record<string, unknown>;
-    vars.requestId = id;
-    Object.defineProperty(c, "var", { value: vars });
-    c.set = ((key: string, value: unknown) => void (vars[key] = value)) as typeof c.set;
-    c.get = ((key: string) => vars[key]) as typeof c.get;
+    // Hono's c.var builds a fresh object from its variable Map on every read, so the app keeps
+    // ONE variable: the per-request frame (the services are its prototype, nothing is copied),
+    // and handlers read `c.var.frame` once. Only the framework's documented c.set is used.
+    const frame = Object.create(services) as Frame;
+    frame.requestId = id;
+    c.set("frame", frame);
     c.header("X-Request-Id", id);
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Referrer-Policy", "no-referrer");
@@ -56,7 +53,7 @@ export const requestFrame = (services: Services, cors: MiddlewareHandler<AppEnv>
       route: c.req.routePath,
       status: c.res.status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
-      userId: c.var.auth?.userId,
+      userId: frame.auth?.userId,
     });
   };
 };
@@ -90,16 +87,16 @@ export const requireBodyType = (): MiddlewareHandler<AppEnv> =>
 
 /** The client's address: the configured header behind a trusted proxy, else the runtime's socket address. */
 export function clientAddress(c: Context<AppEnv>): string {
-  const header = c.var.config.clientIpHeader;
+  const header = c.var.frame.config.clientIpHeader;
   if (header) return c.req.header(header)?.split(",")[0]?.trim() || "unknown";
-  return c.var.clientAddress?.(c) ?? "unknown";
+  return c.var.frame.clientAddress?.(c) ?? "unknown";
 }
 
 /** RATE_LIMIT_AUTH_PER_MINUTE requests per client address per minute on /auth/* (app.ts mounts it only when > 0). */
 export const authRateLimit = createMiddleware<AppEnv>(async function authRateLimit(c, next) {
-  const wait = await takeFromWindow(c.var, `auth:${clientAddress(c)}`, c.var.config.limits.authPerMinute, 60);
+  const wait = await takeFromWindow(c.var.frame, `auth:${clientAddress(c)}`, c.var.frame.config.limits.authPerMinute, 60);
   if (wait > 0) {
-    c.var.logger.warn("auth.rate_limited", { requestId: c.var.requestId, reason: "per_client" });
+    c.var.frame.logger.warn("auth.rate_limited", { requestId: c.var.frame.requestId, reason: "per_client" });
     throw rateLimited(wait, "Too many requests from this client. Try again later.");
   }
   await next();

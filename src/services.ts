@@ -30,6 +30,9 @@ export type AuthContext = {
   cachedUser?: PublicUser;
 };
 
+/** What a handler reads from `c.var.frame`: the services, this request's id and, after requireAuth, the caller. */
+export type Frame = Services & { requestId: string; auth: AuthContext };
+
 export type AppEnv = {
-  Variables: Services & { requestId: string; auth: AuthContext };
+  Variables: { frame: Frame };
 };

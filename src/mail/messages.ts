@@ -22,7 +22,7 @@ export function codeMessage(to: string, purpose: MailPurpose, code: string): Mai
  * waitUntil; on Bun the promise simply runs on.
  */
 export function sendInBackground(c: Context<AppEnv>, message: MailMessage): void {
-  const { mailer, logger } = c.var;
+  const { mailer, logger } = c.var.frame;
   const sending = mailer.send(message).catch((error: unknown) => {
     logger.error("mail.failed", { purpose: message.purpose, error: (error as Error)?.name ?? "Error" });
   });

@@ -37,7 +37,7 @@ const deleteMe = createRoute({
 });
 
 async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
-  const user = await c.var.users.findById(c.var.auth.userId);
+  const user = await c.var.frame.users.findById(c.var.frame.auth.userId);
   // A deleted user's sessions are revoked; this covers the moment in between.
   if (!user || user.disabled) throw invalidToken("The session has ended.");
   return user;
@@ -45,7 +45,7 @@ async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
 
 /** Re-checks the password of a signed-in user, under the same failed-login budget as /auth/login. */
 async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: string): Promise<void> {
-  const s = c.var;
+  const s = c.var.frame;
   await takeLoginAttempt(s, user.email);
   if (!(await verifyPassword(s, password, user.passwordHash))) {
     s.logger.warn("auth.password_confirm_failed", { requestId: s.requestId, userId: user.id });
@@ -57,21 +57,21 @@ async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: stri
 export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(getMe, async (c) => {
     // Fast path: the copy read with the session check; a miss reads Postgres and refills it.
-    const cached = c.var.auth.cachedUser;
+    const cached = c.var.frame.auth.cachedUser;
     if (cached && !cached.disabled) return c.json(cached, 200);
     const user = await currentUser(c);
-    return c.json(await cacheUser(c.var.store, user), 200);
+    return c.json(await cacheUser(c.var.frame.store, user), 200);
   })
   .openapi(patchMe, async (c) => {
     const user = await currentUser(c);
     const { name } = c.req.valid("json");
     if (name === undefined) return c.json(toPublicUser(user), 200);
-    const updated = await c.var.users.update(user.id, { name });
+    const updated = await c.var.frame.users.update(user.id, { name });
     if (!updated) throw invalidToken("The session has ended.");
     return c.json(toPublicUser(updated), 200);
   })
   .openapi(changePassword, async (c) => {
-    const s = c.var;
+    const s = c.var.frame;
     const user = await currentUser(c);
     const { currentPassword, newPassword } = c.req.valid("json");
     await confirmPassword(c, user, currentPassword);
@@ -83,7 +83,7 @@ export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     return c.body(null, 204);
   })
   .openapi(deleteMe, async (c) => {
-    const s = c.var;
+    const s = c.var.frame;
     const user = await currentUser(c);
     await confirmPassword(c, user, c.req.valid("json").password);
     const result = await s.users.deleteGuarded(user.id);
