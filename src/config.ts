@@ -19,7 +19,8 @@ export const ConfigSchema = z
     UPSTASH_REDIS_REST_URL: optionalUrl,
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
     JWT_SECRET: z.string().optional(),
-    JWT_ISSUER: z.string().default("edge-auth"),
+    // Defaults to PUBLIC_URL when that is set (see toConfig): the discovery issuer must equal `iss`.
+    JWT_ISSUER: z.string().optional(),
     JWT_AUDIENCE: z.string().default("edge-auth"),
     ACCESS_TOKEN_TTL: int(30, 86_400).default(900),
     REFRESH_TOKEN_TTL: int(60, 31_536_000).default(2_592_000),
@@ -45,6 +46,19 @@ export const ConfigSchema = z
     MAX_BODY_BYTES: int(1024, 10_485_760).default(16_384),
     PORT: int(0, 65_535).default(8787),
     HOST: z.string().default("127.0.0.1"),
+    // The server's external base URL (provider callbacks, discovery, the default issuer).
+    PUBLIC_URL: optionalUrl,
+    // Encrypts TOTP secrets at rest (auth/secret-box.ts).
+    DATA_ENCRYPTION_KEY: z.string().optional(),
+    // A JWK Set of private ES256/EdDSA keys (auth/keys.ts parses and checks it).
+    JWT_SIGNING_KEYS: z.string().optional(),
+    WEBAUTHN_RP_ID: z.string().optional(),
+    WEBAUTHN_RP_NAME: z.string().default("edge-auth"),
+    WEBAUTHN_ORIGINS: z.string().default(""),
+    OAUTH_PROVIDERS: z.string().default(""),
+    OAUTH_REDIRECT_URLS: z.string().default(""),
+    INTROSPECTION_CLIENTS: z.string().default(""),
+    AUDIT_RETENTION_DAYS: int(1, 3650).default(90),
   })
   // `when`: run these checks even when another key already failed, so one error lists every bad key.
   // The fields read here are plain strings, so they are usable even when others did not parse.
@@ -52,6 +66,10 @@ export const ConfigSchema = z
     const bytes = c.JWT_SECRET ? new TextEncoder().encode(c.JWT_SECRET).length : 0;
     if (c.NODE_ENV !== "development" && bytes < 32) {
       ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "required outside development, at least 32 bytes" });
+    }
+    const keyBytes = c.DATA_ENCRYPTION_KEY ? new TextEncoder().encode(c.DATA_ENCRYPTION_KEY).length : 0;
+    if (c.NODE_ENV !== "development" && keyBytes < 32) {
+      ctx.addIssue({ code: "custom", path: ["DATA_ENCRYPTION_KEY"], message: "required outside development, at least 32 bytes" });
     }
     if (c.MAIL_TRANSPORT === "webhook" && !c.MAIL_WEBHOOK_URL) {
       ctx.addIssue({ code: "custom", path: ["MAIL_WEBHOOK_URL"], message: "required when MAIL_TRANSPORT=webhook" });
@@ -86,7 +104,14 @@ function toConfig(c: RawConfig) {
     neonFetchEndpoint: c.NEON_FETCH_ENDPOINT,
     redisUrl: c.REDIS_URL,
     upstash: c.UPSTASH_REDIS_REST_URL ? { url: c.UPSTASH_REDIS_REST_URL, token: c.UPSTASH_REDIS_REST_TOKEN! } : undefined,
-    jwt: { secret: c.JWT_SECRET ?? "", issuer: c.JWT_ISSUER, audience: c.JWT_AUDIENCE },
+    jwt: { secret: c.JWT_SECRET ?? "", issuer: c.JWT_ISSUER ?? c.PUBLIC_URL?.replace(/\/$/, "") ?? "edge-auth", audience: c.JWT_AUDIENCE },
+    publicUrl: c.PUBLIC_URL?.replace(/\/$/, ""),
+    dataEncryptionKey: c.DATA_ENCRYPTION_KEY ?? "",
+    signingKeysJson: c.JWT_SIGNING_KEYS,
+    webauthn: { rpId: c.WEBAUTHN_RP_ID, rpName: c.WEBAUTHN_RP_NAME, origins: list(c.WEBAUTHN_ORIGINS) },
+    oauth: { providerIds: list(c.OAUTH_PROVIDERS), redirectUrls: list(c.OAUTH_REDIRECT_URLS) },
+    introspectionClients: list(c.INTROSPECTION_CLIENTS),
+    auditRetentionDays: c.AUDIT_RETENTION_DAYS,
     accessTokenTtl: c.ACCESS_TOKEN_TTL,
     refreshTokenTtl: c.REFRESH_TOKEN_TTL,
     bcryptCost: c.BCRYPT_COST,
@@ -94,7 +119,7 @@ function toConfig(c: RawConfig) {
     requireEmailVerification: c.REQUIRE_EMAIL_VERIFICATION,
     admin: c.ADMIN_EMAIL && c.ADMIN_PASSWORD ? { email: c.ADMIN_EMAIL, password: c.ADMIN_PASSWORD } : undefined,
     mail: { transport: c.MAIL_TRANSPORT, webhookUrl: c.MAIL_WEBHOOK_URL, from: c.MAIL_FROM, resendApiKey: c.RESEND_API_KEY },
-    corsOrigins: c.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
+    corsOrigins: list(c.CORS_ORIGINS),
     clientIpHeader: c.CLIENT_IP_HEADER?.toLowerCase(),
     limits: { loginFailures: c.RATE_LIMIT_LOGIN_FAILURES, authPerMinute: c.RATE_LIMIT_AUTH_PER_MINUTE },
     maxBodyBytes: c.MAX_BODY_BYTES,
@@ -102,6 +127,9 @@ function toConfig(c: RawConfig) {
     host: c.HOST,
   };
 }
+
+/** A comma-separated setting as a list, blanks dropped. */
+const list = (value: string) => value.split(",").map((v) => v.trim()).filter(Boolean);
 
 function pickDatabaseDriver(url: string | undefined): "pglite" | "postgres" | "neon-http" {
   if (!url || url.startsWith("file:")) return "pglite";

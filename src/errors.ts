@@ -6,12 +6,18 @@ export type ErrorCode =
   | "invalid_credentials"
   | "invalid_token"
   | "invalid_code"
+  | "invalid_passkey"
+  | "invalid_redirect"
   | "email_not_verified"
+  | "mfa_required"
   | "forbidden"
   | "not_found"
   | "method_not_allowed"
   | "email_taken"
   | "last_admin"
+  | "last_credential"
+  | "mfa_already_enabled"
+  | "mfa_not_enabled"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
@@ -41,7 +47,8 @@ export class ApiError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: ErrorCode,
     readonly detail: string,
-    readonly extra: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+    /** `fields`: members added to the problem document (mfa_required's `mfa_token` and `methods`). */
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; fields?: Record<string, unknown> } = {},
   ) {
     super(detail);
   }
@@ -63,6 +70,7 @@ export function problem(c: Context, error: ApiError): Response {
     detail: error.detail,
   };
   if (error.extra.errors) body.errors = error.extra.errors;
+  if (error.extra.fields) Object.assign(body, error.extra.fields);
   for (const [name, value] of Object.entries(error.extra.headers ?? {})) c.header(name, value);
   c.header("Content-Type", "application/problem+json");
   return c.body(JSON.stringify(body), error.status);

@@ -2,16 +2,15 @@ import type { Context } from "hono";
 import type { Hasher } from "./auth/hasher";
 import type { Clock } from "./clock";
 import type { Config } from "./config";
-import type { UserRepo } from "./db/users";
+import type { Repos } from "./db/repos";
 import type { Logger } from "./logger";
 import type { Mailer } from "./mail/mailer";
 import type { PublicUser } from "./schemas";
 import type { Store } from "./store/store";
 
 /** Everything the app needs from the outside world, built once by a runtime entry. */
-export type Services = {
+export type Services = Repos & {
   config: Config;
-  users: UserRepo;
   store: Store;
   mailer: Mailer;
   hasher: Hasher;

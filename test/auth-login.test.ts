@@ -142,12 +142,12 @@ describe("POST /auth/login", () => {
   test("a hash made at another BCRYPT_COST is upgraded at the next successful login", async () => {
     const t = await buildTestApp();
     const u = await signUp(t);
-    expect(bcryptCost((await t.services.users.findById(u.user.id))!.passwordHash)).toBe(4);
+    expect(bcryptCost((await t.services.users.findById(u.user.id))!.passwordHash!)).toBe(4);
     const t5 = await buildTestApp({ env: { BCRYPT_COST: "5" }, keepData: true });
     expect((await login(t5, u.email, "wrong password!")).status).toBe(401);
-    expect(bcryptCost((await t5.services.users.findById(u.user.id))!.passwordHash)).toBe(4);
+    expect(bcryptCost((await t5.services.users.findById(u.user.id))!.passwordHash!)).toBe(4);
     expect((await login(t5, u.email, u.password)).status).toBe(200);
-    expect(bcryptCost((await t5.services.users.findById(u.user.id))!.passwordHash)).toBe(5);
+    expect(bcryptCost((await t5.services.users.findById(u.user.id))!.passwordHash!)).toBe(5);
     // The upgraded hash still verifies the same password.
     expect((await login(t5, u.email, u.password)).status).toBe(200);
   });

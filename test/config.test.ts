@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { ConfigError, parseConfig } from "../src/config";
 
 const SECRET = "s".repeat(32);
+const KEY = "k".repeat(32);
 const parseError = (record: Record<string, unknown>): string => {
   try {
     parseConfig(record);
@@ -14,7 +15,7 @@ const parseError = (record: Record<string, unknown>): string => {
 
 describe("parseConfig", () => {
   test("defaults follow API.md's configuration table", () => {
-    const c = parseConfig({ JWT_SECRET: SECRET });
+    const c = parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: SECRET });
     expect(c).toMatchObject({
       env: "production",
       databaseDriver: "pglite",
@@ -38,6 +39,7 @@ describe("parseConfig", () => {
   test("reads values as strings, as env and bindings give them", () => {
     const c = parseConfig({
       JWT_SECRET: SECRET,
+      DATA_ENCRYPTION_KEY: KEY,
       BCRYPT_COST: "12",
       REFRESH_REUSE_GRACE: "0",
       REQUIRE_EMAIL_VERIFICATION: "false",
@@ -54,13 +56,13 @@ describe("parseConfig", () => {
   });
 
   test("an empty string counts as unset", () => {
-    expect(parseConfig({ JWT_SECRET: SECRET, BCRYPT_COST: "", DATABASE_URL: "" }).bcryptCost).toBe(10);
+    expect(parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: SECRET, BCRYPT_COST: "", DATABASE_URL: "" }).bcryptCost).toBe(10);
   });
 
   test("picks the database driver from the URL unless DATABASE_DRIVER says otherwise", () => {
-    expect(parseConfig({ JWT_SECRET: SECRET, DATABASE_URL: "postgres://u:p@localhost:5432/db" }).databaseDriver).toBe("postgres");
-    expect(parseConfig({ JWT_SECRET: SECRET, DATABASE_URL: "postgresql://u:p@ep-x-123.eu-central-1.aws.neon.tech/db" }).databaseDriver).toBe("neon-http");
-    expect(parseConfig({ JWT_SECRET: SECRET, DATABASE_URL: "postgres://u:p@localhost/db", DATABASE_DRIVER: "neon-http" }).databaseDriver).toBe("neon-http");
+    expect(parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: SECRET, DATABASE_URL: "postgres://u:p@localhost:5432/db" }).databaseDriver).toBe("postgres");
+    expect(parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: SECRET, DATABASE_URL: "postgresql://u:p@ep-x-123.eu-central-1.aws.neon.tech/db" }).databaseDriver).toBe("neon-http");
+    expect(parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: SECRET, DATABASE_URL: "postgres://u:p@localhost/db", DATABASE_DRIVER: "neon-http" }).databaseDriver).toBe("neon-http");
   });
 
   test("lists every bad key in one error", () => {
@@ -81,8 +83,8 @@ describe("parseConfig", () => {
   });
 
   test("BCRYPT_COST is 4..15", () => {
-    expect(parseConfig({ JWT_SECRET: SECRET, BCRYPT_COST: "4" }).bcryptCost).toBe(4);
-    expect(parseConfig({ JWT_SECRET: SECRET, BCRYPT_COST: "15" }).bcryptCost).toBe(15);
+    expect(parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: SECRET, BCRYPT_COST: "4" }).bcryptCost).toBe(4);
+    expect(parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: SECRET, BCRYPT_COST: "15" }).bcryptCost).toBe(15);
     expect(parseError({ JWT_SECRET: SECRET, BCRYPT_COST: "16" })).toContain("BCRYPT_COST");
   });
 
@@ -99,7 +101,7 @@ describe("parseConfig", () => {
   test("ADMIN_PASSWORD follows the password rule (8..72 bytes), so the admin can log in with it", () => {
     expect(parseError({ JWT_SECRET: SECRET, ADMIN_EMAIL: "a@example.com", ADMIN_PASSWORD: "short" })).toContain("ADMIN_PASSWORD");
     expect(parseError({ JWT_SECRET: SECRET, ADMIN_EMAIL: "a@example.com", ADMIN_PASSWORD: "é".repeat(37) })).toContain("ADMIN_PASSWORD");
-    expect(parseConfig({ JWT_SECRET: SECRET, ADMIN_EMAIL: "a@example.com", ADMIN_PASSWORD: "é".repeat(36) }).admin?.password).toBe("é".repeat(36));
+    expect(parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: SECRET, ADMIN_EMAIL: "a@example.com", ADMIN_PASSWORD: "é".repeat(36) }).admin?.password).toBe("é".repeat(36));
   });
 });
 
@@ -111,9 +113,9 @@ describe("JWT_SECRET", () => {
 
   test("must be at least 32 bytes (UTF-8 bytes, not characters)", () => {
     expect(parseError({ JWT_SECRET: "s".repeat(31) })).toContain("JWT_SECRET");
-    expect(parseConfig({ JWT_SECRET: "s".repeat(32) }).jwt.secret).toBe("s".repeat(32));
+    expect(parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: "s".repeat(32) }).jwt.secret).toBe("s".repeat(32));
     // 16 two-byte characters are 32 bytes.
-    expect(parseConfig({ JWT_SECRET: "é".repeat(16) }).jwt.secret).toBe("é".repeat(16));
+    expect(parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: "é".repeat(16) }).jwt.secret).toBe("é".repeat(16));
     expect(parseError({ JWT_SECRET: "é".repeat(15) })).toContain("JWT_SECRET");
   });
 

@@ -65,12 +65,12 @@ describe("webhook mail transport", () => {
 describe("ADMIN_EMAIL / ADMIN_PASSWORD seeding", () => {
   test("creates a verified admin once, who can log in; a second run changes nothing", async () => {
     const t = await buildTestApp();
-    const config = parseConfig({ NODE_ENV: "test", JWT_SECRET: TEST_SECRET, BCRYPT_COST: "4", ADMIN_EMAIL: " Root@Example.com ", ADMIN_PASSWORD: "root password 1" });
+    const config = parseConfig({ NODE_ENV: "test", JWT_SECRET: TEST_SECRET, DATA_ENCRYPTION_KEY: TEST_SECRET, BCRYPT_COST: "4", ADMIN_EMAIL: " Root@Example.com ", ADMIN_PASSWORD: "root password 1" });
     const services = { ...t.services, config };
     await seedAdmin(services);
     const row = await t.services.users.findByEmail("root@example.com");
     expect(row).toMatchObject({ role: "admin", emailVerified: true, disabled: false });
-    expect(bcryptCost(row!.passwordHash)).toBe(4);
+    expect(bcryptCost(row!.passwordHash!)).toBe(4);
     await seedAdmin({ ...services, config: { ...config, admin: { email: "root@example.com", password: "another password" } } });
     expect((await t.services.users.findByEmail("root@example.com"))!.passwordHash).toBe(row!.passwordHash);
     const login = await call(t, "POST", "/auth/login", { json: { email: "root@example.com", password: "root password 1" } });

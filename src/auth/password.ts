@@ -20,9 +20,12 @@ export function hashPassword(deps: Deps, password: string): Promise<string> {
   return deps.hasher.hash(password, deps.config.bcryptCost);
 }
 
-/** Verifies against the user's hash, or against a dummy hash when there is no user (equal timing). */
-export async function verifyPassword(deps: Deps, password: string, hash: string | undefined): Promise<boolean> {
-  if (hash === undefined) {
+/**
+ * Verifies against the user's hash, or against a dummy hash when there is no user or the user has
+ * no password (a provider- or passkey-only account): equal timing either way.
+ */
+export async function verifyPassword(deps: Deps, password: string, hash: string | null | undefined): Promise<boolean> {
+  if (hash === undefined || hash === null) {
     await deps.hasher.verify(password, await dummyHash(deps));
     return false;
   }

@@ -1,5 +1,5 @@
 import type { ScriptReply, ScriptView, StoreScript } from "../store/store";
-import { refreshKey, refreshUsedKey, revokedKey, sessionKey, userSessionsKey } from "./session-keys";
+import { refreshKey, refreshUsedKey, revokedKey, sessionKey, sessionMetaKey, userSessionsKey, type Aal } from "./session-keys";
 import { userCacheKey } from "./user-cache";
 
 /**
@@ -15,7 +15,8 @@ export type RotationOutcome =
   | { status: "need_user"; sid: string; uid: string }
   /** Used again after the grace: the script has already revoked the session. */
   | { status: "reused"; sid: string; uid: string }
-  | { status: "ok"; sid: string; uid: string; cachedUser: string | null };
+  /** `amr`, `aal`, `authTime`: the session's, unchanged (a refresh never raises or lowers them). */
+  | { status: "ok"; sid: string; uid: string; cachedUser: string | null; amr: string; aal: Aal; authTime: number };
 
 export type RotationInput = {
   oldHash: string;
@@ -50,8 +51,10 @@ exp = tonumber(exp)
 if not sid or exp <= now then return {'unknown'} end
 local skey = '${sessionKey("")}' .. sid
 local session = redis.call('GET', skey)
-local sessionUid, sessionExp
-if session then sessionUid, sessionExp = string.match(session, '^{"uid":"([^"]+)","exp":(%d+)}$') end
+local sessionUid, sessionExp, amr, aal, auth
+if session then
+  sessionUid, sessionExp, amr, aal, auth = string.match(session, '^{"uid":"([^"]+)","exp":(%d+),"amr":"([a-z,]*)","aal":"(aal[12])","auth":(%d+),"seen":%d+}$')
+end
 if sessionUid ~= uid or tonumber(sessionExp) <= now or redis.call('EXISTS', '${revokedKey("")}' .. sid) == 1 then
   return {'session_ended'}
 end
@@ -70,15 +73,16 @@ else
   redis.call('SET', KEYS[2], ARGV[1], 'EX', math.max(1, math.ceil((exp - now) / 1000)))
 end
 redis.call('SET', KEYS[3], '{"sid":"' .. sid .. '","uid":"' .. uid .. '","exp":' .. ARGV[2] .. '}', 'EX', ttl)
-redis.call('SET', skey, '{"uid":"' .. uid .. '","exp":' .. ARGV[2] .. '}', 'EX', ttl)
+redis.call('SET', skey, '{"uid":"' .. uid .. '","exp":' .. ARGV[2] .. ',"amr":"' .. amr .. '","aal":"' .. aal .. '","auth":' .. auth .. ',"seen":' .. ARGV[1] .. '}', 'EX', ttl)
+redis.call('EXPIRE', '${sessionMetaKey("")}' .. sid, ttl)
 redis.call('SADD', '${userSessionsKey("")}' .. uid, sid)
 redis.call('EXPIRE', '${userSessionsKey("")}' .. uid, ttl)
-return {'ok', sid, uid, user or false}
+return {'ok', sid, uid, user or false, amr, aal, auth}
 `;
 
 // The Lua patterns above, as regular expressions.
 const REFRESH_RECORD = /^\{"sid":"([^"]+)","uid":"([^"]+)","exp":(\d+)\}$/;
-const SESSION_RECORD = /^\{"uid":"([^"]+)","exp":(\d+)\}$/;
+const SESSION_RECORD = /^\{"uid":"([^"]+)","exp":(\d+),"amr":"([a-z,]*)","aal":"(aal[12])","auth":(\d+),"seen":\d+\}$/;
 
 /** The same steps for the in-process store, in the same order. */
 function js(view: ScriptView, keys: string[], args: string[]): ScriptReply {
@@ -108,16 +112,19 @@ function js(view: ScriptView, keys: string[], args: string[]): ScriptReply {
     view.set(usedKey, nowArg, Math.max(1, Math.ceil((exp - now) / 1000)));
   }
   view.set(newKey, `{"sid":"${sid}","uid":"${uid}","exp":${newExp}}`, ttl);
-  view.set(sessionKey(sid), `{"uid":"${uid}","exp":${newExp}}`, ttl);
+  const [, , , amr, aal, auth] = session as unknown as string[];
+  view.set(sessionKey(sid), `{"uid":"${uid}","exp":${newExp},"amr":"${amr}","aal":"${aal}","auth":${auth},"seen":${nowArg}}`, ttl);
+  const meta = view.get(sessionMetaKey(sid));
+  if (meta !== null) view.set(sessionMetaKey(sid), meta, ttl);
   view.setAdd(userSessionsKey(uid), sid, ttl);
-  return ["ok", sid, uid, user];
+  return ["ok", sid, uid, user, amr!, aal!, auth!];
 }
 
 function decode(reply: ScriptReply): RotationOutcome {
-  const [status, sid, uid, user] = (Array.isArray(reply) ? reply : []).map((v) => (v === null ? null : String(v)));
+  const [status, sid, uid, user, amr, aal, auth] = (Array.isArray(reply) ? reply : []).map((v) => (v === null ? null : String(v)));
   if (status === "unknown" || status === "session_ended") return { status };
   if (status === "need_user" || status === "reused") return { status, sid: sid!, uid: uid! };
-  if (status === "ok") return { status, sid: sid!, uid: uid!, cachedUser: user ?? null };
+  if (status === "ok") return { status, sid: sid!, uid: uid!, cachedUser: user ?? null, amr: amr ?? "", aal: aal === "aal2" ? "aal2" : "aal1", authTime: Number(auth) };
   throw new Error(`rotation script: unexpected reply ${String(status)}`);
 }
 

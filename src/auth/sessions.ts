@@ -2,7 +2,10 @@ import type { PublicUser } from "../schemas";
 import type { Services } from "../services";
 import { base64url, randomBytes } from "./crypto";
 import { rotationCall } from "./rotation-script";
-import { refreshKey, revokedKey, sessionKey, userSessionsKey, type RefreshRecord, type SessionRecord } from "./session-keys";
+import {
+  refreshKey, revokedKey, sessionKey, sessionMetaKey, userSessionsKey,
+  type Aal, type Amr, type RefreshRecord, type SessionMeta, type SessionRecord,
+} from "./session-keys";
 import { hashRefreshToken, mintRefreshToken, signAccessToken } from "./tokens";
 import { parseCachedUser, userCacheKey } from "./user-cache";
 
@@ -23,11 +26,17 @@ type Deps = Pick<Services, "store" | "config" | "clock" | "logger"> & { requestI
 /** Why a refresh token was refused; the route answers 401 invalid_token for all of them. */
 export type RefreshRefusal = "unknown" | "reused" | "session_ended";
 
+/** How a session was signed in: fixed at its start, carried unchanged by every refresh. */
+export type SessionAssurance = { amr: Amr[]; aal: Aal; authTime: number };
+/** What the session list shows about the device; written once at sign-in. */
+export type SessionDevice = { userAgent: string | null; ip: string | null };
+
 /** Signs the access token for a session and wraps it with its refresh token. */
-async function pairFor(deps: Deps, uid: string, sid: string, role: Role, refreshToken: string, now: number): Promise<TokenPair> {
+async function pairFor(deps: Deps, uid: string, sid: string, role: Role, assurance: SessionAssurance, refreshToken: string, now: number): Promise<TokenPair> {
   const { config } = deps;
+  const { amr, aal, authTime } = assurance;
   return {
-    access_token: await signAccessToken(config, { sub: uid, sid, role }, now),
+    access_token: await signAccessToken(config, { sub: uid, sid, role, amr, aal, auth_time: authTime }, now),
     token_type: "bearer",
     expires_in: config.accessTokenTtl,
     refresh_token: refreshToken,
@@ -35,8 +44,16 @@ async function pairFor(deps: Deps, uid: string, sid: string, role: Role, refresh
   };
 }
 
-/** Starts a new session (a login): its id (to end it again without a lookup) and its first token pair. */
-export async function startSession(deps: Deps, user: { id: string; role: Role }): Promise<{ sessionId: string; pair: TokenPair }> {
+/**
+ * Starts a new session: its id (to end it again without a lookup) and its first token pair.
+ * Only the sign-in gate (auth/sign-in.ts) calls this: every rule of signing in lives there.
+ */
+export async function startSession(
+  deps: Deps,
+  user: { id: string; role: Role },
+  assurance: SessionAssurance,
+  device: SessionDevice,
+): Promise<{ sessionId: string; pair: TokenPair }> {
   const { store, config, clock } = deps;
   const sid = base64url(randomBytes(16));
   const uid = user.id;
@@ -44,12 +61,16 @@ export async function startSession(deps: Deps, user: { id: string; role: Role })
   const ttl = config.refreshTokenTtl;
   const refreshToken = mintRefreshToken();
   const record: RefreshRecord = { sid, uid, exp: now + ttl * 1000 };
-  const [tokenHash, pair] = await Promise.all([hashRefreshToken(refreshToken), pairFor(deps, uid, sid, user.role, refreshToken, now)]);
+  const [tokenHash, pair] = await Promise.all([hashRefreshToken(refreshToken), pairFor(deps, uid, sid, user.role, assurance, refreshToken, now)]);
+  // Field order matters: the rotation script reads the record by one pattern (session-keys.ts).
+  const session: SessionRecord = { uid, exp: record.exp, amr: assurance.amr.join(","), aal: assurance.aal, auth: assurance.authTime, seen: now };
+  const meta: SessionMeta = { createdAt: now, userAgent: device.userAgent?.slice(0, 200) ?? null, ip: device.ip };
   // Sent together (one pipelined round trip on Redis), token record first. Should one fail, the
   // login answers 503 and hands out no token of the half-written session.
   await Promise.all([
     store.set(refreshKey(tokenHash), JSON.stringify(record), ttl),
-    store.set(sessionKey(sid), JSON.stringify({ uid, exp: record.exp } satisfies SessionRecord), ttl),
+    store.set(sessionMetaKey(sid), JSON.stringify(meta), ttl),
+    store.set(sessionKey(sid), JSON.stringify(session), ttl),
     store.setAdd(userSessionsKey(uid), sid, ttl),
   ]);
   return { sessionId: sid, pair };
@@ -110,7 +131,8 @@ export async function rotateRefreshToken(
   const user = parseCachedUser(outcome.cachedUser, uid);
   const role = user || !checkedRole ? await loadRole(uid, user) : checkedRole;
   if (!role) return endSession(deps, sid, uid);
-  return pairFor(deps, uid, sid, role, newToken, now);
+  const assurance: SessionAssurance = { amr: outcome.amr.split(",").filter(Boolean) as Amr[], aal: outcome.aal, authTime: outcome.authTime };
+  return pairFor(deps, uid, sid, role, assurance, newToken, now);
 }
 
 async function endSession(deps: Deps, sid: string, uid: string): Promise<"session_ended"> {
@@ -142,7 +164,7 @@ export async function readSession(
 /** Ends one session: its access tokens and every refresh token descended from its login stop working. */
 export async function revokeSession(deps: Deps, sid: string, uid: string): Promise<void> {
   await deps.store.set(revokedKey(sid), "1", deps.config.refreshTokenTtl);
-  await deps.store.delete(sessionKey(sid));
+  await deps.store.delete(sessionKey(sid), sessionMetaKey(sid));
   await deps.store.setRemove(userSessionsKey(uid), sid);
   deps.logger.info("auth.session_revoked", { requestId: deps.requestId, userId: uid, sessionId: sid });
 }
@@ -153,7 +175,7 @@ export async function revokeAllSessions(deps: Deps, uid: string, keepSid?: strin
   // Tombstones first (the rotation script refuses a tombstoned session), then the sessions themselves. Each step's calls go
   // out together: one round trip per step on a pipelining store, not one per session.
   await Promise.all(sids.map((sid) => deps.store.set(revokedKey(sid), "1", deps.config.refreshTokenTtl)));
-  if (sids.length > 0) await deps.store.delete(...sids.map(sessionKey));
+  if (sids.length > 0) await deps.store.delete(...sids.flatMap((sid) => [sessionKey(sid), sessionMetaKey(sid)]));
   await Promise.all(sids.map((sid) => deps.store.setRemove(userSessionsKey(uid), sid)));
   deps.logger.info("auth.sessions_revoked", { requestId: deps.requestId, userId: uid, count: sids.length });
 }

@@ -1,12 +1,17 @@
-import { sign, verify } from "hono/jwt";
+import { verify } from "hono/jwt";
 import type { Config } from "../config";
 import { base64url, hmacSha256Sync, randomBytes, sha256 } from "./crypto";
 import { decodeBase64Url as base64urlDecode } from "hono/utils/encode";
+import type { Aal, Amr } from "./session-keys";
 
 export type AccessClaims = {
   sub: string;
   sid: string;
   role: "user" | "admin";
+  /** How the session was signed in (RFC 8176), its assurance level and when (seconds): fixed for the session. */
+  amr: Amr[];
+  aal: Aal;
+  auth_time: number;
   iat: number;
   exp: number;
   iss: string;
@@ -35,7 +40,7 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 
 export async function signAccessToken(
   config: Config,
-  claims: { sub: string; sid: string; role: "user" | "admin" },
+  claims: Pick<AccessClaims, "sub" | "sid" | "role" | "amr" | "aal" | "auth_time">,
   nowMs: number,
 ): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
@@ -47,16 +52,19 @@ export async function signAccessToken(
     aud: config.jwt.audience,
     jti: base64url(randomBytes(12)),
   };
-  // On Bun the same HS256 JWS hono/jwt writes (header {"alg":"HS256","typ":"JWT"}), signed synchronously;
-  // elsewhere hono/jwt with WebCrypto. Verification always goes through hono/jwt.
+  // An HS256 JWS with header {"alg":"HS256","typ":"at+jwt"} (RFC 9068: never mistaken for another
+  // kind of JWT): on Bun signed synchronously, elsewhere with WebCrypto. Verification goes through hono/jwt.
   const unsigned = `${JWT_HEADER}.${base64url(utf8.encode(JSON.stringify(payload)))}`;
-  const signature = hmacSha256Sync(config.jwt.secret, unsigned);
-  if (signature) return `${unsigned}.${signature}`;
-  return sign(payload, await hmacKey(config.jwt.secret), ALG);
+  const signature =
+    hmacSha256Sync(config.jwt.secret, unsigned) ??
+    base64url(new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(config.jwt.secret), utf8.encode(unsigned))));
+  return `${unsigned}.${signature}`;
 }
 
 const utf8 = new TextEncoder();
-const JWT_HEADER = base64url(utf8.encode(JSON.stringify({ alg: ALG, typ: "JWT" })));
+export const ACCESS_TOKEN_TYP = "at+jwt";
+const JWT_HEADER = base64url(utf8.encode(JSON.stringify({ alg: ALG, typ: ACCESS_TOKEN_TYP })));
+const AMR = new Set<unknown>(["pwd", "otp", "hwk", "fed", "mfa"]);
 
 // Clients send the same access token for up to ACCESS_TOKEN_TTL, and WebCrypto's async HMAC costs
 // far more than the rest of a request, so the payload of a token whose signature, alg, iss and aud
@@ -75,6 +83,7 @@ async function verifiedPayload(config: Config, token: string): Promise<Record<st
   const verified = verifiedCache(config);
   const payload = (await verify(token, await hmacKey(config.jwt.secret), {
     alg: ALG,
+    typ: ACCESS_TOKEN_TYP,
     iss: config.jwt.issuer,
     aud: config.jwt.audience,
     exp: false,
@@ -104,21 +113,25 @@ export async function verifyAccessToken(config: Config, token: string, nowMs: nu
     }
   }
   const now = Math.floor(nowMs / 1000);
-  const { sub, sid, role, exp, iat, nbf } = payload;
+  const { sub, sid, role, exp, iat, nbf, amr, aal, auth_time } = payload;
   if (typeof exp !== "number" || exp <= now) throw new InvalidAccessTokenError("expired");
   if (typeof iat !== "number" || iat > now + 60) throw new InvalidAccessTokenError("issued in the future");
   if (nbf !== undefined && (typeof nbf !== "number" || nbf > now)) throw new InvalidAccessTokenError("not yet valid");
-  if (typeof sub !== "string" || typeof sid !== "string" || (role !== "user" && role !== "admin")) {
+  if (
+    typeof sub !== "string" || typeof sid !== "string" || (role !== "user" && role !== "admin") ||
+    !Array.isArray(amr) || !amr.every((m) => AMR.has(m)) || (aal !== "aal1" && aal !== "aal2") || typeof auth_time !== "number"
+  ) {
     throw new InvalidAccessTokenError("claims");
   }
   return payload as AccessClaims;
 }
 
-/** The JOSE header is exactly what signAccessToken writes: `alg` HS256 and `typ` JWT, nothing else. */
+/** The JOSE header is exactly what signAccessToken writes: `alg` HS256 and `typ` at+jwt, nothing else. */
 function hasOnlyOurHeader(token: string): boolean {
   try {
     const header = JSON.parse(new TextDecoder().decode(base64urlDecode(token.split(".")[0] ?? ""))) as Record<string, unknown>;
-    return header.alg === ALG && Object.keys(header).every((k) => k === "alg" || (k === "typ" && header.typ === "JWT"));
+    const keys = Object.keys(header);
+    return header.alg === ALG && header.typ === ACCESS_TOKEN_TYP && keys.length === 2;
   } catch {
     return false;
   }

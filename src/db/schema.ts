@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { boolean, index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /** The only schema source: migrations in drizzle/ are generated from this by drizzle-kit. */
 export const users = pgTable(
@@ -9,7 +9,8 @@ export const users = pgTable(
     id: uuid("id").primaryKey(),
     email: text("email").notNull().unique(),
     name: text("name"),
-    passwordHash: text("password_hash").notNull(),
+    // Null for an account that signs in only with a passkey or an external provider.
+    passwordHash: text("password_hash"),
     role: text("role", { enum: ["user", "admin"] }).notNull().default("user"),
     emailVerified: boolean("email_verified").notNull().default(false),
     disabled: boolean("disabled").notNull().default(false),
@@ -24,7 +25,96 @@ export const users = pgTable(
   ],
 );
 
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** A confirmed authenticator app (pending enrollments live in the store). One per user. */
+export const totpFactors = pgTable("totp_factors", {
+  userId: uuid("user_id").primaryKey().references(() => users.id, { onDelete: "cascade" }),
+  // AES-GCM ciphertext (auth/secret-box.ts) and the id of the key that sealed it, for rotation.
+  secretCiphertext: text("secret_ciphertext").notNull(),
+  keyId: text("key_id").notNull(),
+  // The last accepted 30 s step: a conditional UPDATE on it makes each step usable once.
+  lastStep: bigint("last_step", { mode: "number" }).notNull().default(0),
+  confirmedAt: timestamptz("confirmed_at").notNull().defaultNow(),
+});
+
+/** Recovery codes, only as hashes; `usedAt` is set by the one UPDATE that consumes a code. */
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    usedAt: timestamptz("used_at"),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex("recovery_codes_user_hash_idx").on(t.userId, t.codeHash)],
+);
+
+/** WebAuthn credentials (passkeys). */
+export const passkeys = pgTable(
+  "passkeys",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    // base64url credential id, unique across all users.
+    credentialId: text("credential_id").notNull().unique(),
+    // base64url COSE public key.
+    publicKey: text("public_key").notNull(),
+    counter: bigint("counter", { mode: "number" }).notNull().default(0),
+    transports: text("transports").array().notNull().default(sql`'{}'::text[]`),
+    deviceType: text("device_type").notNull().default("singleDevice"),
+    backedUp: boolean("backed_up").notNull().default(false),
+    name: text("name").notNull(),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    lastUsedAt: timestamptz("last_used_at"),
+  },
+  (t) => [index("passkeys_user_idx").on(t.userId)],
+);
+
+/** Accounts at external providers linked to a user: (provider, subject) names one person. */
+export const identities = pgTable(
+  "identities",
+  {
+    id: uuid("id").primaryKey(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    subject: text("subject").notNull(),
+    email: text("email"),
+    createdAt: timestamptz("created_at").notNull().defaultNow(),
+    lastUsedAt: timestamptz("last_used_at"),
+  },
+  (t) => [uniqueIndex("identities_provider_subject_idx").on(t.provider, t.subject), index("identities_user_idx").on(t.userId)],
+);
+
+/** What happened to an account. `id` is a UUIDv7: newest first is id order, for keyset pages. */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: uuid("id").primaryKey(),
+    // No foreign key: an admin's act on a user (user_deleted) outlives the row it names;
+    // the account's own events are deleted with it by the code that deletes it.
+    userId: uuid("user_id"),
+    actorId: uuid("actor_id"),
+    type: text("type").notNull(),
+    at: timestamptz("at").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    sessionId: text("session_id"),
+  },
+  (t) => [
+    index("audit_events_user_idx").on(t.userId, t.id),
+    index("audit_events_type_idx").on(t.type, t.id),
+    index("audit_events_at_idx").on(t.at),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
+export type TotpFactorRow = typeof totpFactors.$inferSelect;
+export type RecoveryCodeRow = typeof recoveryCodes.$inferSelect;
+export type PasskeyRow = typeof passkeys.$inferSelect;
+export type IdentityRow = typeof identities.$inferSelect;
+export type AuditEventRow = typeof auditEvents.$inferSelect;
 /** A row without its password hash: what listings read (they never need the hash). */
 export type UserListRow = Omit<UserRow, "passwordHash">;
 export type Role = UserRow["role"];

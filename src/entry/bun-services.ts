@@ -4,7 +4,8 @@ import type { Config } from "../config";
 import { openNeonHttp } from "../db/neon";
 import { openPglite } from "../db/pglite";
 import { openPostgres } from "../db/postgres";
-import { createUserRepo, type Database } from "../db/users";
+import { createRepos } from "../db/repos";
+import type { Database } from "../db/users";
 import { createJsonLogger, type Logger } from "../logger";
 import { createMailer } from "../mail/select";
 import type { Services } from "../services";
@@ -59,7 +60,7 @@ export async function buildBunServices(config: Config, logger: Logger = createJs
 
   return {
     config,
-    users: createUserRepo(db, clock),
+    ...createRepos(db, clock),
     store,
     mailer: createMailer(config, logger),
     hasher: bunHasher,

@@ -7,9 +7,9 @@ import { createJsonLogger } from "../logger";
 import { buildBunServices } from "./bun-services";
 import { createBufferedWriter } from "./log-writer";
 
-/** In development only: a random JWT secret kept under ./.data so tokens survive restarts. */
-function developmentSecret(): string {
-  const file = "./.data/jwt-secret";
+/** In development only: a random secret kept under ./.data so tokens (and sealed TOTP secrets) survive restarts. */
+function developmentSecret(name: string): string {
+  const file = `./.data/${name}`;
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   mkdirSync("./.data", { recursive: true });
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
@@ -18,7 +18,8 @@ function developmentSecret(): string {
 }
 
 const env: Record<string, string | undefined> = { ...Bun.env };
-if (env.NODE_ENV === "development" && !env.JWT_SECRET) env.JWT_SECRET = developmentSecret();
+if (env.NODE_ENV === "development" && !env.JWT_SECRET) env.JWT_SECRET = developmentSecret("jwt-secret");
+if (env.NODE_ENV === "development" && !env.DATA_ENCRYPTION_KEY) env.DATA_ENCRYPTION_KEY = developmentSecret("data-key");
 
 let config;
 try {

@@ -40,6 +40,7 @@ for (const key of Object.keys(ConfigSchema.shape)) {
 }
 // A fresh secret per run unless one is given: tokens do not outlive this dev server.
 bindings.JWT_SECRET ??= Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
+bindings.DATA_ENCRYPTION_KEY ??= Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
 Object.assign(bindings, workerBackendBindings(backendsEnv));
 
 // Bindings go through a private env file, not argv, so secrets do not show in `ps`.

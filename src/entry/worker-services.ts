@@ -3,7 +3,7 @@ import { bcryptjsHasher } from "../auth/hasher-bcryptjs";
 import { systemClock } from "../clock";
 import { ConfigError, type Config } from "../config";
 import { openNeonHttp } from "../db/neon";
-import { createUserRepo } from "../db/users";
+import { createRepos } from "../db/repos";
 import { createJsonLogger, type Logger } from "../logger";
 import { createMailer } from "../mail/select";
 import type { Services } from "../services";
@@ -34,7 +34,7 @@ export function buildWorkerServices(config: Config, logger: Logger = createJsonL
   const clock = systemClock;
   return {
     config: { ...config, clientIpHeader: config.clientIpHeader ?? WORKERS_CLIENT_IP_HEADER },
-    users: createUserRepo(db, clock),
+    ...createRepos(db, clock),
     store: createUpstashStore(redis),
     mailer: createMailer(config, logger),
     hasher: bcryptjsHasher,

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { runAfterResponse } from "../background";
 import type { AppEnv } from "../services";
 import type { MailMessage, MailPurpose } from "./mailer";
 
@@ -22,13 +23,6 @@ export function codeMessage(to: string, purpose: MailPurpose, code: string): Mai
  * waitUntil; on Bun the promise simply runs on.
  */
 export function sendInBackground(c: Context<AppEnv>, message: MailMessage): void {
-  const { mailer, logger } = c.var.frame;
-  const sending = mailer.send(message).catch((error: unknown) => {
-    logger.error("mail.failed", { purpose: message.purpose, error: (error as Error)?.name ?? "Error" });
-  });
-  try {
-    c.executionCtx.waitUntil(sending);
-  } catch {
-    // No ExecutionContext outside Workers: nothing to extend.
-  }
+  // The log line names the purpose only: never the address or the code.
+  runAfterResponse(c, "mail.failed", () => c.var.frame.mailer.send(message), { purpose: message.purpose });
 }

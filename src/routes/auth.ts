@@ -5,7 +5,9 @@ import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
 import { hashPassword, needsRehash, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { loadPublicUser } from "../auth/user-cache";
-import { findRefreshToken, revokeAllSessions, revokeSession, rotateRefreshToken, startSession, type TokenPair as Pair } from "../auth/sessions";
+import { findRefreshToken, revokeAllSessions, revokeSession, rotateRefreshToken, type TokenPair as Pair } from "../auth/sessions";
+import { signIn } from "../auth/sign-in";
+import { recordEvent } from "../audit";
 import { EmailTakenError } from "../db/errors";
 import { ApiError, invalidToken } from "../errors";
 import { codeMessage, sendInBackground } from "../mail/messages";
@@ -104,40 +106,25 @@ async function passwordLogin(c: Context<AppEnv>, email: string, password: string
   const s = c.var.frame;
   await takeLoginAttempt(s, email);
   const user = await s.users.findByEmail(email);
-  // Always one bcrypt verify, against a dummy hash for unknown emails: equal timing either way.
+  // Always one bcrypt verify, against a dummy hash for unknown emails and password-less accounts: equal timing either way.
   const ok = await verifyPassword(s, password, user?.passwordHash);
-  if (!user || !ok) {
+  if (!user || !user.passwordHash || !ok) {
     s.logger.warn("auth.login_failed", { requestId: s.requestId, userId: user?.id });
+    if (user) recordEvent(c, { type: "login_failed", userId: user.id });
     throw invalidCredentials();
   }
   await clearLoginFailures(s, email);
-  // Account state is revealed only to someone who knows the password.
-  if (user.disabled) throw new ApiError(403, "forbidden", "This account is disabled.");
-  if (s.config.requireEmailVerification && !user.emailVerified) {
-    throw new ApiError(403, "email_not_verified", "Verify your email before signing in.");
-  }
   let hash = user.passwordHash;
   if (needsRehash(s, hash)) {
     const upgraded = await hashPassword(s, password);
     // Only over the hash just verified: a password reset that landed meanwhile must not be undone.
     if (await s.users.update(user.id, { passwordHash: upgraded }, { ifPasswordHash: hash })) hash = upgraded;
   }
-  const { sessionId, pair } = await startSession(s, user);
-  // A password change or reset, a disable or a delete that committed while this login was checking
-  // the old password has already run revokeAllSessions, which could not see the session started
-  // just now. Re-reading the user after the session exists closes that gap: either this read sees
-  // the change, or that revocation runs after the session was registered and ends it.
-  const current = await s.users.findById(user.id);
-  const stillValid =
-    current !== null &&
-    !current.disabled &&
+  const { pair } = await signIn(c, user, {
+    via: "pwd",
     // A different hash may just be a concurrent login's cost upgrade: then the password still verifies.
-    (current.passwordHash === hash || (await verifyPassword(s, password, current.passwordHash)));
-  if (!stillValid) {
-    await revokeSession(s, sessionId, user.id);
-    throw current?.disabled ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCredentials();
-  }
-  s.logger.info("auth.login", { requestId: s.requestId, userId: user.id });
+    stillValid: async (current) => current.passwordHash === hash || (await verifyPassword(s, password, current.passwordHash)),
+  });
   return pair;
 }
 
@@ -183,15 +170,10 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     await requireCode(c, "verify-email", email, code);
     const found = await s.users.findByEmail(email);
     if (!found) throw invalidCode();
-    const user = found.emailVerified ? found : ((await s.users.update(found.id, { emailVerified: true })) ?? found);
-    if (user.disabled) throw new ApiError(403, "forbidden", "This account is disabled.");
-    const { sessionId, pair } = await startSession(s, user);
-    // As at login: a disable or delete that landed meanwhile could not see this new session.
-    const current = await s.users.findById(user.id);
-    if (!current || current.disabled) {
-      await revokeSession(s, sessionId, user.id);
-      throw current ? new ApiError(403, "forbidden", "This account is disabled.") : invalidCode();
-    }
+    const verified = found.emailVerified ? found : ((await s.users.update(found.id, { emailVerified: true })) ?? found);
+    if (!found.emailVerified) recordEvent(c, { type: "email_verified", userId: found.id });
+    // The emailed code is the first factor: an account with TOTP still gets mfa_required here.
+    const { pair, user } = await signIn(c, verified, { via: "otp" });
     s.logger.info("auth.email_verified", { requestId: s.requestId, userId: user.id });
     return c.json({ user: toPublicUser(user), ...pair }, 200);
   })

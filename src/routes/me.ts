@@ -43,15 +43,20 @@ async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
   return user;
 }
 
-/** Re-checks the password of a signed-in user, under the same failed-login budget as /auth/login. */
-async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: string): Promise<void> {
+/**
+ * Re-checks the password of a signed-in user, under the same failed-login budget as /auth/login.
+ * Returns the hash it verified (an account without a password never passes: dummy-hash timing).
+ */
+async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: string): Promise<string> {
   const s = c.var.frame;
   await takeLoginAttempt(s, user.email);
-  if (!(await verifyPassword(s, password, user.passwordHash))) {
+  const ok = await verifyPassword(s, password, user.passwordHash);
+  if (!ok || !user.passwordHash) {
     s.logger.warn("auth.password_confirm_failed", { requestId: s.requestId, userId: user.id });
     throw new ApiError(401, "invalid_credentials", "The password is incorrect.");
   }
   await clearLoginFailures(s, user.email);
+  return user.passwordHash;
 }
 
 export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
@@ -74,9 +79,9 @@ export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     const s = c.var.frame;
     const user = await currentUser(c);
     const { currentPassword, newPassword } = c.req.valid("json");
-    await confirmPassword(c, user, currentPassword);
+    const confirmed = await confirmPassword(c, user, currentPassword);
     // Only over the hash just confirmed: a reset that landed meanwhile (and ended this session) wins.
-    const changed = await s.users.update(user.id, { passwordHash: await hashPassword(s, newPassword) }, { ifPasswordHash: user.passwordHash });
+    const changed = await s.users.update(user.id, { passwordHash: await hashPassword(s, newPassword) }, { ifPasswordHash: confirmed });
     if (!changed) throw new ApiError(401, "invalid_credentials", "The password is incorrect.");
     await revokeAllSessions(s, user.id, s.auth.sessionId);
     s.logger.info("auth.password_changed", { requestId: s.requestId, userId: user.id });

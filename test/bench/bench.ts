@@ -60,6 +60,7 @@ try {
       NODE_ENV: "production",
       BCRYPT_COST: String(options.bcryptCost),
       JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
+      DATA_ENCRYPTION_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
       MAIL_TRANSPORT: "webhook",
       MAIL_WEBHOOK_URL: mail.url,
       ADMIN_EMAIL: ADMIN.email,

@@ -49,6 +49,7 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
       HOME: process.env.HOME ?? tmpdir(),
       NODE_ENV: "test",
       JWT_SECRET: "e2e-secret-that-is-at-least-32-bytes-long!!",
+      DATA_ENCRYPTION_KEY: "e2e-data-key-that-is-at-least-32-bytes-long",
       BCRYPT_COST: "4",
       HOST: "127.0.0.1",
       PORT: "0",

@@ -41,7 +41,7 @@ export async function fixture(): Promise<Fixture> {
   await call(app, "POST", "/auth/logout", { json: { refresh_token: second.body.refresh_token } });
   const endedRefresh = second.body.refresh_token as string;
   const secrets = async () => {
-    const hashes = (await app.db.select({ h: users.passwordHash }).from(users)).map((r) => r.h);
+    const hashes = (await app.db.select({ h: users.passwordHash }).from(users)).flatMap((r) => (r.h ? [r.h] : []));
     return [...hashes, TEST_SECRET, user.access, user.refresh, admin.access, admin.refresh];
   };
   return { ...app, store, user, admin, endedRefresh, secrets };

@@ -25,7 +25,7 @@ export function rs256(): Signer & { publicPem: string } {
 export const none: Signer = { alg: "none", sign: () => "" };
 
 export function forge(signer: Signer, payload: Record<string, unknown>, extraHeader: Record<string, unknown> = {}): string {
-  const input = `${b64(JSON.stringify({ alg: signer.alg, typ: "JWT", ...extraHeader }))}.${b64(JSON.stringify(payload))}`;
+  const input = `${b64(JSON.stringify({ alg: signer.alg, typ: "at+jwt", ...extraHeader }))}.${b64(JSON.stringify(payload))}`;
   return `${input}.${signer.sign(input)}`;
 }
 

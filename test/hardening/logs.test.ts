@@ -18,7 +18,7 @@ test("a full flow logs every request and security event, and no secret", async (
     const res = await call(t, method, path, { ...options, headers: { "x-request-id": requestId, "x-test-client": "flow", ...options.headers } });
     expect(res.headers.get("x-request-id")).toBe(requestId);
     for (const key of ["access_token", "refresh_token"]) if (typeof res.body[key] === "string") secrets.add(res.body[key]);
-    for (const row of await t.db.select({ hash: users.passwordHash }).from(users)) secrets.add(row.hash);
+    for (const row of await t.db.select({ hash: users.passwordHash }).from(users)) if (row.hash) secrets.add(row.hash);
     for (const event of ["http.request", ...events]) expected.push([event, requestId]);
     return res;
   }

@@ -44,6 +44,10 @@ describe("forged access tokens get 401 invalid_token and revoke nothing", () => 
     ["kid header, signed with our secret", () => forge(hs256(TEST_SECRET), victimClaims(), { kid: "../../../dev/null" })],
     ["jku header, signed with our secret", () => forge(hs256(TEST_SECRET), victimClaims(), { jku: "https://evil.example/jwks.json" })],
     ["HS256 with a guessed secret", () => forge(hs256("secret"), victimClaims())],
+    ["our secret, but typ JWT (not an access token, RFC 9068)", () => forge(hs256(TEST_SECRET), victimClaims(), { typ: "JWT" })],
+    ["our secret, but no typ", () => forge(hs256(TEST_SECRET), victimClaims(), { typ: undefined })],
+    ["our secret, but amr missing", () => forge(hs256(TEST_SECRET), victimClaims({ amr: undefined }))],
+    ["our secret, but aal raised to an unknown level", () => forge(hs256(TEST_SECRET), victimClaims({ aal: "aal3" }))],
     ["tampered payload (role: admin), original signature", () => {
       const [h, , sig] = victim.access.split(".");
       return `${h}.${Buffer.from(JSON.stringify({ ...claimsOf(victim.access), role: "admin" })).toString("base64url")}.${sig}`;

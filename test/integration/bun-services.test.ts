@@ -32,7 +32,7 @@ if (
     for (const name of ["postgres + redis", "neon-http + upstash"] as const) {
       test(`${name}: ready, and a registration lands in the shared database`, async () => {
         const env = variants()[name];
-        const config = parseConfig({ NODE_ENV: "test", JWT_SECRET: "x".repeat(40), BCRYPT_COST: "4", MAIL_TRANSPORT: "console", ...env });
+        const config = parseConfig({ NODE_ENV: "test", JWT_SECRET: "x".repeat(40), DATA_ENCRYPTION_KEY: "d".repeat(40), BCRYPT_COST: "4", MAIL_TRANSPORT: "console", ...env });
         const services = await buildBunServices(config, createCapturingLogger());
         try {
           const app = createApp(services);

@@ -27,7 +27,7 @@ async function call(env: Record<string, unknown>, method: string, path: string, 
 
 describe("the Workers entry without a usable configuration", () => {
   test("answers 500 problem+json naming nothing of the bindings", async () => {
-    for (const env of [{ JWT_SECRET: "too-short-secret" }, { JWT_SECRET: SECRET }]) {
+    for (const env of [{ JWT_SECRET: "too-short-secret" }, { JWT_SECRET: SECRET, DATA_ENCRYPTION_KEY: SECRET }]) {
       const r = await call(env, "GET", "/health");
       expect(r.status).toBe(500);
       expect(r.headers.get("content-type")).toBe("application/problem+json");
@@ -45,7 +45,7 @@ if (requires("postgres", available.postgres(), "apt-get install postgresql") && 
     let base: Record<string, string>;
     beforeAll(async () => {
       [backends, mail] = await Promise.all([startLocalBackends(), startMailCatcher()]);
-      base = { ...workerBackendBindings(backends.env), NODE_ENV: "test", JWT_SECRET: SECRET, BCRYPT_COST: "4", MAIL_TRANSPORT: "webhook", MAIL_WEBHOOK_URL: `${mail.url}/mail` };
+      base = { ...workerBackendBindings(backends.env), NODE_ENV: "test", JWT_SECRET: SECRET, DATA_ENCRYPTION_KEY: SECRET, BCRYPT_COST: "4", MAIL_TRANSPORT: "webhook", MAIL_WEBHOOK_URL: `${mail.url}/mail` };
     }, 60_000);
     afterAll(async () => {
       await Promise.all([backends?.stop(), mail?.stop()]);

@@ -28,7 +28,7 @@ const port = freePort();
 const admin = { email: "soak-admin@soak.test", password: "soak admin password" };
 const env = {
   PATH: process.env.PATH ?? "", NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1",
-  DATABASE_URL: pg.url, REDIS_URL: redis.url, JWT_SECRET: "soak-secret-that-is-at-least-32-bytes-long",
+  DATABASE_URL: pg.url, REDIS_URL: redis.url, JWT_SECRET: "soak-secret-that-is-at-least-32-bytes-long", DATA_ENCRYPTION_KEY: "soak-data-key-that-is-at-least-32-bytes-long",
   BCRYPT_COST: "4", MAIL_TRANSPORT: "webhook", MAIL_WEBHOOK_URL: mail.url,
   // All traffic comes from one address: the per-client limit would measure itself, not the server.
   RATE_LIMIT_AUTH_PER_MINUTE: "0",

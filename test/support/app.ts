@@ -3,7 +3,8 @@ import { createApp } from "../../src/app";
 import { bunHasher } from "../../src/auth/hasher-bun";
 import { parseConfig } from "../../src/config";
 import { openPglite } from "../../src/db/pglite";
-import { createUserRepo, type Database } from "../../src/db/users";
+import { createRepos } from "../../src/db/repos";
+import type { Database } from "../../src/db/users";
 import type { Services } from "../../src/services";
 import { createMemoryStore } from "../../src/store/memory";
 import type { Store } from "../../src/store/store";
@@ -44,16 +45,17 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = parseConfig({
     NODE_ENV: "test",
     JWT_SECRET: TEST_SECRET,
+    DATA_ENCRYPTION_KEY: TEST_SECRET,
     BCRYPT_COST: "4",
     CLIENT_IP_HEADER: "x-test-client",
     ...options.env,
   });
   const clock = createFakeClock();
   const db = options.db ?? (await sharedPglite());
-  if (!options.keepData && !options.db) await db.execute(sql`truncate table users`);
+  if (!options.keepData && !options.db) await db.execute(sql`truncate table users, audit_events cascade`);
   const mailer = createCapturingMailer();
   const logger = createCapturingLogger();
   const store = options.store ?? createMemoryStore(clock);
-  const services: Services = { config, users: createUserRepo(db, clock), store, mailer, hasher: bunHasher, clock, logger };
+  const services: Services = { config, ...createRepos(db, clock), store, mailer, hasher: bunHasher, clock, logger };
   return { app: createApp(services), services, clock, mailer, logger, store, db };
 }

@@ -113,7 +113,7 @@ export function postgresFixture(viaNeon = false): DbFixture {
 
 /** Empties the users table between tests. */
 export async function truncateUsers(db: Database): Promise<void> {
-  await db.execute(sql`truncate table users`);
+  await db.execute(sql`truncate table users, audit_events cascade`);
 }
 
 /** Whether a fixture can run here; registers the skip (or, under CI=true, the failure). */

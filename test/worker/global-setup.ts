@@ -41,6 +41,7 @@ export default async function setup(project: TestProject) {
     ...workerBackendBindings(env),
     NODE_ENV: "test",
     JWT_SECRET: "workerd-test-secret-that-is-at-least-32-bytes",
+    DATA_ENCRYPTION_KEY: "workerd-test-data-key-that-is-at-least-32-bytes",
     BCRYPT_COST: "4", // the lowest cost: these tests check behaviour, not hashing strength
     REFRESH_REUSE_GRACE: "0", // strict single use, so reuse detection is checked without waiting
     MAIL_TRANSPORT: "webhook",

@@ -1,0 +1,19 @@
+import type { Context } from "hono";
+import type { AppEnv } from "./services";
+
+/**
+ * Runs work after the response without making the client wait for it (mail, audit events).
+ * On Workers it is kept alive with waitUntil; on Bun the promise runs on while the response goes out.
+ * A failure is logged by `label` (never with its message, which may hold SQL) and dropped.
+ */
+export function runAfterResponse(c: Context<AppEnv>, label: string, work: () => Promise<unknown>, fields: Record<string, unknown> = {}): void {
+  const { logger, requestId } = c.var.frame;
+  const running = Promise.resolve()
+    .then(work)
+    .catch((error: unknown) => logger.error(label, { requestId, ...fields, error: (error as Error)?.name ?? "Error" }));
+  try {
+    c.executionCtx.waitUntil(running);
+  } catch {
+    // No ExecutionContext outside Workers: nothing to extend.
+  }
+}

@@ -1,0 +1,11 @@
+import type { Clock } from "../clock";
+import { createAuditRepo, type AuditRepo } from "./audit";
+import { createFactorRepo, type FactorRepo } from "./factors";
+import { createUserRepo, type Database, type UserRepo } from "./users";
+
+/** Every table's queries over one database: what the service builders hand to the app. */
+export type Repos = { users: UserRepo; factors: FactorRepo; audit: AuditRepo };
+
+export function createRepos(db: Database, clock: Clock): Repos {
+  return { users: createUserRepo(db, clock), factors: createFactorRepo(db, clock), audit: createAuditRepo(db, clock) };
+}
