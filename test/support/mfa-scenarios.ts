@@ -52,7 +52,9 @@ export async function parallelConfirm(t: TestApp, signUp: (t: TestApp) => Promis
   expect(pending.status).toBe(200);
   const code = codeAt(pending.body.secret, t.clock.now());
   const replies = await Promise.all(Array.from({ length: 10 }, () => call(t, "POST", "/users/me/mfa/totp/confirm", { token: u.access, json: { code } })));
-  expect(statuses(replies)).toEqual([200, ...Array(9).fill(400)]);
+  // The losers get 400, or 401 when the winner has already ended the session they came with.
+  expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
+  for (const r of replies) expect([200, 400, 401]).toContain(r.status);
   const winner = replies.find((r) => r.status === 200)!;
   expect(winner.body.recovery_codes).toHaveLength(10);
   expect(await t.services.factors.recoveryCodesRemaining(u.user.id)).toBe(10);
