@@ -20,11 +20,6 @@ export function otpauthUri(secretBase32: string, issuer: string, account: string
 /** The 30 s step a time (ms) falls in. */
 export const totpStepAt = (nowMs: number) => Math.floor(nowMs / 1000 / TOTP_PERIOD_SECONDS);
 
-/** The code of a step (tests compute codes the way an authenticator app does). */
-export function totpCode(secretBase32: string, step: number): string {
-  return TOTP.generate({ secret: Secret.fromBase32(secretBase32), algorithm: ALGORITHM, digits: DIGITS, period: TOTP_PERIOD_SECONDS, timestamp: step * TOTP_PERIOD_SECONDS * 1000 });
-}
-
 /**
  * The step a code belongs to, within one step either side of `nowMs` (the app's clock), or null.
  * This only says the code is right: using a step once is the caller's job (the factor repo's
