@@ -9,6 +9,7 @@ import { ApiError, problem } from "./errors";
 import { authRateLimit, exposedHeaders, isApiPath, requestFrame, requireBodyType } from "./middleware";
 import { authRoutes } from "./routes/auth";
 import { meRoutes } from "./routes/me";
+import { mfaRoutes } from "./routes/mfa";
 import { mountDocs, systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
 import { webRoutes } from "./routes/web";
@@ -50,6 +51,7 @@ export function createApp(input: Services) {
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
   app.route("/", meRoutes);
+  app.route("/", mfaRoutes);
   app.route("/", userRoutes);
   mountDocs(app);
   app.route("/", webRoutes);

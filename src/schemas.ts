@@ -84,6 +84,9 @@ export const Problem = z
     code: z.string(),
     detail: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    // Only on 403 mfa_required: the handle for POST /auth/mfa/verify, and the methods it takes.
+    mfa_token: z.string().optional(),
+    methods: z.array(z.enum(["totp", "recovery_code"])).optional(),
   })
   .openapi("Problem");
 

@@ -3,7 +3,8 @@ import { sql } from "drizzle-orm";
 import { createMemoryStore } from "../src/store/memory";
 import type { Store } from "../src/store/store";
 import { buildTestApp, type TestApp } from "./support/app";
-import { call, signInAdmin, type Json, type Reply } from "./support/http";
+import { call, signInAdmin, signUp, type Json, type Reply } from "./support/http";
+import { alignToStep, codeAt } from "./support/mfa";
 import { createFakeClock } from "./support/clock";
 
 const PUBLIC_USER_FIELDS = ["createdAt", "disabled", "email", "emailVerified", "id", "name", "role", "updatedAt"];
@@ -100,4 +101,47 @@ test("a full flow: no response or log line carries a hash, a password, a stored 
   const tokens = replies.flatMap((r) => [r.body.access_token, r.body.refresh_token]).filter((x): x is string => typeof x === "string");
   const codes = t.mailer.messages.map((m) => m.code);
   for (const secret of [...forbidden, ...tokens, ...codes, "$2"]) expect(logs).not.toContain(secret);
+});
+
+test("the two-step flow: no response carries a stored secret (sealed TOTP secret, code hash, mfa_token hash), and no log a secret or code", async () => {
+  const { store, written } = recordingStore();
+  const t: TestApp = await buildTestApp({ store, env: { RATE_LIMIT_AUTH_PER_MINUTE: "0" } });
+  const replies: Reply[] = [];
+  const go = async (...args: Parameters<typeof call> extends [unknown, ...infer R] ? R : never) => {
+    const r = await call(t, ...args);
+    replies.push(r);
+    return r;
+  };
+  const u = await signUp(t, "leak-mfa@example.com");
+  alignToStep(t);
+  const enrolled = await go("POST", "/users/me/mfa/totp", { token: u.access, json: { password: u.password } });
+  const secret = enrolled.body.secret as string;
+  const confirmed = await go("POST", "/users/me/mfa/totp/confirm", { token: u.access, json: { code: codeAt(secret, t.clock.now()) } });
+  t.clock.advanceSeconds(30);
+  const first = await go("POST", "/auth/login", { json: { email: u.email, password: u.password } });
+  await go("POST", "/auth/mfa/verify", { json: { mfa_token: first.body.mfa_token, method: "totp", code: "000000" } });
+  const done = await go("POST", "/auth/mfa/verify", { json: { mfa_token: first.body.mfa_token, method: "totp", code: codeAt(secret, t.clock.now()) } });
+  const second = await go("POST", "/auth/token", { form: { grant_type: "password", username: u.email, password: u.password } });
+  await go("POST", "/auth/mfa/verify", { json: { mfa_token: second.body.mfa_token, method: "recovery_code", code: confirmed.body.recovery_codes[0] } });
+  await go("GET", "/users/me/mfa", { token: done.body.access_token });
+  await go("POST", "/users/me/mfa/recovery-codes", { token: done.body.access_token, json: { code: codeAt(secret, t.clock.now() + 30_000) } });
+  t.clock.advanceSeconds(60);
+  await go("DELETE", "/users/me/mfa/totp", { token: done.body.access_token, json: { code: codeAt(secret, t.clock.now()) } });
+
+  const sealed = (await t.db.execute(sql`select secret_ciphertext from totp_factors`)) as unknown as { rows?: unknown[] };
+  expect(sealed.rows ?? []).toEqual([]); // turned off: the row is gone; its sealed form was in the store's pending value
+  const pending = [...written].filter((v) => v.startsWith('{"c":')).map((v) => JSON.parse(v).c as string);
+  const mfaHashes = [...written].filter((k) => k.startsWith("mfa:")).map((k) => k.slice(4));
+  expect(pending.length).toBe(1);
+  expect(mfaHashes.length).toBe(2);
+  // Stored forms never go out; the secret itself only in the enrollment answer, the codes only where they are issued.
+  for (const r of replies) {
+    const everything = `${r.text}\n${[...r.headers].map(([k, v]) => `${k}: ${v}`).join("\n")}`;
+    for (const s of [...pending, ...mfaHashes]) expect(everything).not.toContain(s);
+    if (r !== enrolled) expect(everything).not.toContain(secret);
+  }
+  expect(pending[0]).not.toContain(secret);
+  const logs = t.logger.lines.join("\n");
+  const issued = replies.flatMap((r) => [r.body.mfa_token, r.body.access_token, r.body.refresh_token, ...(r.body.recovery_codes ?? [])]).filter((x): x is string => typeof x === "string");
+  for (const s of [secret, ...issued, ...pending, ...mfaHashes]) expect(logs).not.toContain(s);
 });

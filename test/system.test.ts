@@ -28,6 +28,13 @@ const API_ROUTES: [string, string][] = [
   ["get", "/users/{id}"],
   ["patch", "/users/{id}"],
   ["delete", "/users/{id}"],
+  ["post", "/auth/mfa/verify"],
+  ["get", "/users/me/mfa"],
+  ["post", "/users/me/mfa/totp"],
+  ["post", "/users/me/mfa/totp/confirm"],
+  ["post", "/users/me/mfa/recovery-codes"],
+  ["delete", "/users/me/mfa/totp"],
+  ["delete", "/users/{id}/mfa"],
 ];
 
 describe("health and readiness", () => {

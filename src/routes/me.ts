@@ -36,7 +36,8 @@ const deleteMe = createRoute({
   responses: { 204: { description: "Deleted" }, ...problems(400, 401, 409, 413, 415, 429, 503) },
 });
 
-async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
+/** The signed-in user as the database has it now (401 when the account is gone or disabled). */
+export async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
   const user = await c.var.frame.users.findById(c.var.frame.auth.userId);
   // A deleted user's sessions are revoked; this covers the moment in between.
   if (!user || user.disabled) throw invalidToken("The session has ended.");
@@ -47,7 +48,7 @@ async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
  * Re-checks the password of a signed-in user, under the same failed-login budget as /auth/login.
  * Returns the hash it verified (an account without a password never passes: dummy-hash timing).
  */
-async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: string): Promise<string> {
+export async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: string): Promise<string> {
   const s = c.var.frame;
   await takeLoginAttempt(s, user.email);
   const ok = await verifyPassword(s, password, user.passwordHash);

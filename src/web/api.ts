@@ -7,6 +7,8 @@ export class ApiProblem extends Error {
     readonly detail: string,
     readonly errors: { path: string; message: string }[] = [],
     readonly retryAfter?: number,
+    /** mfa_required's handle for the second step of that sign-in. */
+    readonly mfaToken?: string,
   ) {
     super(detail);
   }
@@ -46,6 +48,7 @@ export async function request<T>(method: string, path: string, body?: unknown, t
     String(data.detail ?? `The server answered ${res.status}.`),
     Array.isArray(data.errors) ? data.errors : [],
     Number.isFinite(retry) && retry > 0 ? retry : undefined,
+    typeof data.mfa_token === "string" ? data.mfa_token : undefined,
   );
 }
 

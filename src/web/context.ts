@@ -1,10 +1,13 @@
 import type { Session } from "./session";
 
-export type View = "signin" | "signup" | "verify" | "forgot" | "reset" | "profile" | "users";
+export type View = "signin" | "signup" | "verify" | "forgot" | "reset" | "profile" | "users" | "mfa";
+
+/** What a view is opened with: a prefilled email, a message to show, the mfa_token of a sign-in's second step. */
+export type ViewState = { email?: string; message?: string; mfaToken?: string };
 
 /** What every view gets: the session, and a way to move to another view with an optional message. */
 export type Ctx = {
   session: Session;
-  go(view: View, state?: { email?: string; message?: string }): void;
-  state: { email?: string; message?: string };
+  go(view: View, state?: ViewState): void;
+  state: ViewState;
 };

@@ -3,6 +3,7 @@ import { h, notice } from "./dom";
 import { Session } from "./session";
 import { usersView } from "./views/admin";
 import { forgotView, resetView, signInView, signUpView, verifyView } from "./views/auth";
+import { mfaStepView } from "./views/mfa";
 import { profileView } from "./views/profile";
 
 const views: Record<View, (ctx: Ctx) => HTMLElement> = {
@@ -13,6 +14,7 @@ const views: Record<View, (ctx: Ctx) => HTMLElement> = {
   reset: resetView,
   profile: profileView,
   users: usersView,
+  mfa: mfaStepView,
 };
 const needsSession = new Set<View>(["profile", "users"]);
 

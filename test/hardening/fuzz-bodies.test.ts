@@ -19,6 +19,12 @@ const JSON_ENDPOINTS: [string, string, string[]][] = [
   ["POST", "/users", ["email", "password", "name", "role", "emailVerified"]],
   ["PATCH", "/users/:id", ["name", "role", "disabled", "emailVerified"]],
   ["DELETE", "/users/:id", []],
+  ["POST", "/auth/mfa/verify", ["mfa_token", "method", "code"]],
+  ["POST", "/users/me/mfa/totp", ["password"]],
+  ["POST", "/users/me/mfa/totp/confirm", ["code"]],
+  ["POST", "/users/me/mfa/recovery-codes", ["code"]],
+  ["DELETE", "/users/me/mfa/totp", ["code"]],
+  ["DELETE", "/users/:id/mfa", []],
 ];
 
 // A fresh app per property: an earlier endpoint's logout-all or delete must not starve the next one.
@@ -28,13 +34,13 @@ beforeEach(async () => {
 }, 30_000);
 
 // Mostly signed in, so the bodies get past authentication to the validators and the database.
-const who = fc.constantFrom("user", "user", "admin", "admin", "nobody");
-const token = (w: string) => (w === "user" ? f.user.access : w === "admin" ? f.admin.access : undefined);
-const idFor = (pick: string) => (pick === "user" ? f.user.user.id : pick === "admin" ? claimsSub(f.admin.access) : pick);
+const who = fc.constantFrom("user", "user", "admin", "admin", "totp", "nobody");
+const token = (w: string) => (w === "user" ? f.user.access : w === "admin" ? f.admin.access : w === "totp" ? f.totpUser.access : undefined);
+const idFor = (pick: string) => (pick === "user" ? f.user.user.id : pick === "admin" ? claimsSub(f.admin.access) : pick === "totp" ? f.totpUser.user.id : pick);
 const claimsSub = (jwt: string) => JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()).sub as string;
 const realRefresh = fc.option(fc.constantFrom("live", "ended"), { freq: 2 });
 const refreshOf = (which: string) => (which === "live" ? f.user.refresh : f.endedRefresh);
-const pathId = fc.oneof(fc.constantFrom("user", "admin"), fc.uuid(), fc.string({ maxLength: 40 }).map(encodeURIComponent));
+const pathId = fc.oneof(fc.constantFrom("user", "admin", "totp"), fc.uuid(), fc.string({ maxLength: 40 }).map(encodeURIComponent));
 
 describe("random JSON bodies on every endpoint", () => {
   for (const [method, route, fields] of JSON_ENDPOINTS) {
@@ -43,6 +49,8 @@ describe("random JSON bodies on every endpoint", () => {
         fc.asyncProperty(fc.oneof({ weight: 4, arbitrary: bodyFor(fields) }, { weight: 1, arbitrary: anyValue }), who, pathId, realRefresh, async (body, w, id, real) => {
           const bearer = token(w);
           if (real && body && typeof body === "object" && "refresh_token" in body) (body as Record<string, unknown>).refresh_token = refreshOf(real);
+          // A live mfa_token, so the second step's code checks run (and must reject without a state change).
+          if (real && body && typeof body === "object" && "mfa_token" in body) (body as Record<string, unknown>).mfa_token = f.mfaToken;
           await sendAndCheck(f, {
             method,
             path: route.replace(":id", idFor(id)),

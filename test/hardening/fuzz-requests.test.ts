@@ -14,6 +14,8 @@ const ROUTES: [string, string][] = [
   ["POST", "/auth/password/forgot"], ["POST", "/auth/password/reset"],
   ["GET", "/users/me"], ["PATCH", "/users/me"], ["POST", "/users/me/password"], ["DELETE", "/users/me"],
   ["GET", "/users"], ["POST", "/users"], ["GET", "/users/:id"], ["PATCH", "/users/:id"], ["DELETE", "/users/:id"],
+  ["POST", "/auth/mfa/verify"], ["GET", "/users/me/mfa"], ["POST", "/users/me/mfa/totp"], ["POST", "/users/me/mfa/totp/confirm"],
+  ["POST", "/users/me/mfa/recovery-codes"], ["DELETE", "/users/me/mfa/totp"], ["DELETE", "/users/:id/mfa"],
 ];
 
 let f: Fixture;
@@ -114,7 +116,7 @@ describe("malformed requests of every kind", () => {
 test("per-client rate limit: bursts past the limit get 429 with Retry-After and change nothing", async () => {
   const store = createListingStore(createMemoryStore(createFakeClock()));
   const t = await buildTestApp({ store, env: { RATE_LIMIT_AUTH_PER_MINUTE: "5" } });
-  const limited = { ...t, store, user: undefined as never, admin: undefined as never, endedRefresh: "", secrets: async () => [] };
+  const limited = { ...t, store, user: undefined as never, admin: undefined as never, totpUser: undefined as never, mfaToken: "", endedRefresh: "", secrets: async () => [] };
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...ROUTES.filter(([, p]) => p.startsWith("/auth/"))), fc.uuid(), async ([method, path], client) => {
       const statuses: number[] = [];

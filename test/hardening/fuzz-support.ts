@@ -1,30 +1,35 @@
 import { expect } from "bun:test";
 import { asc } from "drizzle-orm";
 import fc from "fast-check";
-import { users } from "../../src/db/schema";
+import { recoveryCodes, totpFactors, users } from "../../src/db/schema";
 import { createMemoryStore } from "../../src/store/memory";
 import { buildTestApp, TEST_SECRET, type TestApp } from "../support/app";
 import { createFakeClock } from "../support/clock";
 import { call, signInAdmin, signUp } from "../support/http";
 import { createListingStore, type ListingStore } from "../support/listing-store";
+import { firstStep, signUpWithTotp, type TotpUser } from "../support/mfa";
 
 /** API.md's error table: every code and the one status it goes with. */
 export const CODE_STATUS: Record<string, number> = {
   validation_failed: 400, invalid_credentials: 401, invalid_token: 401, invalid_code: 400,
   email_not_verified: 403, forbidden: 403, not_found: 404, method_not_allowed: 405, email_taken: 409,
-  last_admin: 409, payload_too_large: 413, unsupported_media_type: 415, rate_limited: 429,
+  last_admin: 409, mfa_required: 403, mfa_already_enabled: 409, mfa_not_enabled: 409, payload_too_large: 413, unsupported_media_type: 415, rate_limited: 429,
   unavailable: 503, internal: 500,
 };
-const PROBLEM_KEYS = new Set(["type", "title", "status", "code", "detail", "errors"]);
+// mfa_required adds mfa_token and methods (API.md "Two-step sign-in").
+const PROBLEM_KEYS = new Set(["type", "title", "status", "code", "detail", "errors", "mfa_token", "methods"]);
 
 // Counters a rejected attempt is meant to bump (rate limits, failed logins, wrong codes): not "state".
-const COUNTER_PREFIXES = ["rl:", "lf:", "otpa:"];
+const COUNTER_PREFIXES = ["rl:", "lf:", "otpa:", "mfaf:"];
 
 export type Fixture = TestApp & {
   store: ListingStore;
   user: Awaited<ReturnType<typeof signUp>>;
   admin: Awaited<ReturnType<typeof signInAdmin>>;
   endedRefresh: string;
+  /** A user with TOTP on, and a live mfa_token of theirs (the second step not taken). */
+  totpUser: TotpUser;
+  mfaToken: string;
   /** Strings that must never appear in a response: tokens, hashes, the signing key. */
   secrets(): Promise<string[]>;
 };
@@ -40,17 +45,26 @@ export async function fixture(): Promise<Fixture> {
   const second = await call(app, "POST", "/auth/login", { json: { email: user.email, password: user.password } });
   await call(app, "POST", "/auth/logout", { json: { refresh_token: second.body.refresh_token } });
   const endedRefresh = second.body.refresh_token as string;
+  const totpUser = await signUpWithTotp(app, "fuzz-totp@example.com");
+  const mfaToken = await firstStep(app, totpUser.email, totpUser.password);
   const secrets = async () => {
     const hashes = (await app.db.select({ h: users.passwordHash }).from(users)).flatMap((r) => (r.h ? [r.h] : []));
-    return [...hashes, TEST_SECRET, user.access, user.refresh, admin.access, admin.refresh];
+    const sealed = (await app.db.select({ c: totpFactors.secretCiphertext }).from(totpFactors)).map((r) => r.c);
+    const codeHashes = (await app.db.select({ h: recoveryCodes.codeHash }).from(recoveryCodes)).map((r) => r.h);
+    return [
+      ...hashes, TEST_SECRET, user.access, user.refresh, admin.access, admin.refresh,
+      totpUser.secret, ...totpUser.recoveryCodes, ...sealed, ...codeHashes, totpUser.access, totpUser.refresh,
+    ];
   };
-  return { ...app, store, user, admin, endedRefresh, secrets };
+  return { ...app, store, user, admin, endedRefresh, totpUser, mfaToken, secrets };
 }
 
-/** Everything a rejected request must leave untouched: every users row and every non-counter store key. */
+/** Everything a rejected request must leave untouched: every users, factor and recovery-code row, and every non-counter store key. */
 export async function snapshot(f: Fixture): Promise<string> {
   const rows = await f.db.select().from(users).orderBy(asc(users.id));
-  return JSON.stringify({ rows, store: await f.store.dump({ ignorePrefixes: COUNTER_PREFIXES }) });
+  const factors = await f.db.select().from(totpFactors).orderBy(asc(totpFactors.userId));
+  const codes = await f.db.select().from(recoveryCodes).orderBy(asc(recoveryCodes.id));
+  return JSON.stringify({ rows, factors, codes, store: await f.store.dump({ ignorePrefixes: COUNTER_PREFIXES }) });
 }
 
 // Generic leak patterns, checked only when the request itself did not contain them (echoed field names are fine).

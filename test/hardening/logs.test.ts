@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import { users } from "../../src/db/schema";
 import { buildTestApp, TEST_SECRET, type TestApp } from "../support/app";
-import { call, type Reply } from "../support/http";
+import { call, signUp, type Reply } from "../support/http";
+import { alignToStep, codeAt } from "../support/mfa";
 
 /**
  * One full flow through the API with the capturing logger: every security event has a line with a
@@ -117,4 +118,50 @@ test("an unhandled error is logged with its request id and without its message",
   expect(log).not.toMatch(/select|\$2b\$|alice|whatever password/);
   expect(t.logger.events("http.unhandled")[0]).toMatchObject({ requestId: "boom-1" });
   expect(t.logger.events("http.request")[0]).toMatchObject({ requestId: "boom-1", status: 500 });
+}, 30_000);
+
+test("the two-step flow logs its events by name and request id, and never a TOTP secret, code, recovery code or mfa_token", async () => {
+  const t = await buildTestApp({ env: { RATE_LIMIT_AUTH_PER_MINUTE: "0" } });
+  const secrets = new Set<string>([TEST_SECRET]);
+  let n = 0;
+  const step = async (name: string, method: string, path: string, options: Parameters<typeof call>[3] = {}): Promise<Reply> => {
+    const res = await call(t, method, path, { ...options, headers: { "x-request-id": `mfa-${++n}-${name}`, ...options.headers } });
+    for (const key of ["access_token", "refresh_token", "mfa_token", "secret", "otpauth_uri"]) if (typeof res.body[key] === "string") secrets.add(res.body[key]);
+    for (const code of res.body.recovery_codes ?? []) secrets.add(code).add(code.replace("-", ""));
+    return res;
+  };
+  const code = (secret: string, ms: number) => {
+    const c = codeAt(secret, ms);
+    secrets.add(c);
+    return c;
+  };
+  const u = await signUp(t, "mfa-logs@example.com");
+  alignToStep(t);
+  const enrolled = await step("enroll", "POST", "/users/me/mfa/totp", { token: u.access, json: { password: u.password } });
+  const secret = enrolled.body.secret as string;
+  await step("confirm-wrong", "POST", "/users/me/mfa/totp/confirm", { token: u.access, json: { code: code(secret, t.clock.now() + 90_000) } });
+  const confirmed = await step("confirm", "POST", "/users/me/mfa/totp/confirm", { token: u.access, json: { code: code(secret, t.clock.now()) } });
+  t.clock.advanceSeconds(30);
+  const first = await step("login", "POST", "/auth/login", { json: { email: u.email, password: u.password } });
+  await step("verify-wrong", "POST", "/auth/mfa/verify", { json: { mfa_token: first.body.mfa_token, method: "totp", code: code(secret, t.clock.now() - 90_000) } });
+  await step("verify", "POST", "/auth/mfa/verify", { json: { mfa_token: first.body.mfa_token, method: "totp", code: code(secret, t.clock.now()) } });
+  const again = await step("login-2", "POST", "/auth/login", { json: { email: u.email, password: u.password } });
+  const recovered = await step("verify-recovery", "POST", "/auth/mfa/verify", { json: { mfa_token: again.body.mfa_token, method: "recovery_code", code: confirmed.body.recovery_codes[0] } });
+  await step("regenerate", "POST", "/users/me/mfa/recovery-codes", { token: recovered.body.access_token, json: { code: code(secret, t.clock.now() + 30_000) } });
+  t.clock.advanceSeconds(60);
+  await step("disable", "DELETE", "/users/me/mfa/totp", { token: recovered.body.access_token, json: { code: code(secret, t.clock.now()) } });
+
+  const log = t.logger.lines.join("\n");
+  for (const s of secrets) expect(log.includes(s), `the log contains a secret (${s.slice(0, 4)}…)`).toBe(false);
+  expect(log).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+  const lines = t.logger.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const expected: [string, string][] = [
+    ["auth.mfa_failed", "confirm-wrong"], ["auth.mfa_enabled", "confirm"], ["auth.sessions_revoked", "confirm"],
+    ["auth.mfa_required", "login"], ["auth.mfa_failed", "verify-wrong"], ["auth.login", "verify"], ["auth.login", "verify-recovery"],
+    ["auth.recovery_codes_regenerated", "regenerate"], ["auth.mfa_disabled", "disable"],
+  ];
+  for (const [event, name] of expected) {
+    expect(lines.some((l) => l.event === event && String(l.requestId).endsWith(`-${name}`)), `${event} for ${name}`).toBe(true);
+  }
+  expect(lines.filter((l) => l.event === "http.unhandled")).toEqual([]);
 }, 30_000);

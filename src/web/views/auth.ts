@@ -13,7 +13,8 @@ function page(title: string, ctx: Ctx, ...body: (Node | false)[]): HTMLElement {
 
 const link = (text: string, onClick: () => void) => h("button", { type: "button", class: "link", onclick: onClick }, text);
 
-async function signedIn(ctx: Ctx, pair: TokenPair, user?: User) {
+/** Keeps the pair, loads the user (unless given) and opens the profile. */
+export async function signedIn(ctx: Ctx, pair: TokenPair, user?: User) {
   await ctx.session.adopt(pair);
   ctx.session.user = user ?? (await ctx.session.call<User>("GET", "/users/me"));
   ctx.go("profile");
@@ -25,7 +26,9 @@ export function signInView(ctx: Ctx): HTMLElement {
     try {
       await signedIn(ctx, await request<TokenPair>("POST", "/auth/login", { email: v.email, password: v.password }));
     } catch (error) {
-      if ((error as { code?: string }).code === "email_not_verified") {
+      const problem = error as { code?: string; mfaToken?: string };
+      if (problem.code === "mfa_required" && problem.mfaToken) return ctx.go("mfa", { email: v.email, mfaToken: problem.mfaToken });
+      if (problem.code === "email_not_verified") {
         await request("POST", "/auth/verify/resend", { email: v.email }).catch(() => {});
         return ctx.go("verify", { email: v.email, message: "Verify your email first: we sent you a code." });
       }
@@ -50,8 +53,15 @@ export function signUpView(ctx: Ctx): HTMLElement {
 /** Enter the code: verifies the email and signs in. */
 export function verifyView(ctx: Ctx): HTMLElement {
   const f = form([email(ctx.state.email), code()], "Verify and sign in", async (v) => {
-    const answer = await request<TokenPair & { user: User }>("POST", "/auth/verify", { email: v.email, code: v.code });
-    await signedIn(ctx, answer, answer.user);
+    try {
+      const answer = await request<TokenPair & { user: User }>("POST", "/auth/verify", { email: v.email, code: v.code });
+      await signedIn(ctx, answer, answer.user);
+    } catch (error) {
+      // The emailed code is one factor: an account with an authenticator app takes the second step too.
+      const problem = error as { code?: string; mfaToken?: string };
+      if (problem.code === "mfa_required" && problem.mfaToken) return ctx.go("mfa", { email: v.email, mfaToken: problem.mfaToken });
+      throw error;
+    }
   }, { invalid_code: "code" });
   const resend = h("button", { type: "button", class: "secondary" }, "Send a new code");
   const status = h("p", { role: "status", class: "notice info", hidden: true });
