@@ -8,7 +8,9 @@ import { DatabaseUnavailableError } from "./db/errors";
 import { ApiError, problem } from "./errors";
 import { authRateLimit, exposedHeaders, isApiPath, requestFrame, requireBodyType } from "./middleware";
 import { authRoutes } from "./routes/auth";
+import { auditRoutes } from "./routes/audit";
 import { meRoutes } from "./routes/me";
+import { sessionRoutes } from "./routes/sessions";
 import { mountDocs, systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
 import { webRoutes } from "./routes/web";
@@ -50,6 +52,8 @@ export function createApp(input: Services) {
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
   app.route("/", meRoutes);
+  app.route("/", sessionRoutes);
+  app.route("/", auditRoutes);
   app.route("/", userRoutes);
   mountDocs(app);
   app.route("/", webRoutes);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "bun";
 import { createApp } from "../app";
+import { startAuditPruning } from "../audit-retention";
 import { ConfigError, parseConfig } from "../config";
 import { seedAdmin } from "../seed";
 import { createJsonLogger } from "../logger";
@@ -46,11 +47,15 @@ const server = Bun.serve({
   port: config.port,
   fetch: (request, server) => app.fetch(request, { server }),
 });
+// Audit retention (AUDIT_RETENTION_DAYS): once shortly after start, then hourly. unref'd so the
+// timer alone never keeps the process alive; a failed run is logged and the next one retries.
+const stopPruning = startAuditPruning(services);
 logWriter.flush();
 console.log(`edge-auth listening on http://${server.hostname}:${server.port} (${config.env})`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {
+    stopPruning();
     await server.stop();
     await services.close();
     logWriter.flush();
