@@ -19,6 +19,8 @@ const JSON_ENDPOINTS: [string, string, string[]][] = [
   ["POST", "/users", ["email", "password", "name", "role", "emailVerified"]],
   ["PATCH", "/users/:id", ["name", "role", "disabled", "emailVerified"]],
   ["DELETE", "/users/:id", []],
+  ["DELETE", "/users/me/sessions/:id", []],
+  ["DELETE", "/users/:id/sessions", []],
 ];
 
 // A fresh app per property: an earlier endpoint's logout-all or delete must not starve the next one.
