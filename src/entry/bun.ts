@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "bun";
 import { createApp } from "../app";
 import { startAuditPruning } from "../audit-retention";
+import { settleBackgroundWork } from "../background";
 import { ConfigError, parseConfig } from "../config";
 import { seedAdmin } from "../seed";
 import { createJsonLogger } from "../logger";
@@ -57,6 +58,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {
     stopPruning();
     await server.stop();
+    // Audit events and mail of the last requests are written after their responses: let them land.
+    // Bounded: a mail webhook that hangs must not hold the shutdown.
+    await Promise.race([settleBackgroundWork(), Bun.sleep(5_000)]);
     await services.close();
     logWriter.flush();
     process.exit(0);

@@ -7,6 +7,7 @@ import { createFakeClock } from "../support/clock";
 import { call, signInAdmin, signUp } from "../support/http";
 import { pruneAuditEvents } from "../../src/audit-retention";
 import { settleBackgroundWork } from "../../src/background";
+import { sessionMetaKey } from "../../src/auth/session-keys";
 
 // The same API scenarios on each deployable combination of database and store.
 const clock = createFakeClock();
@@ -132,6 +133,9 @@ for (const combo of combos) {
       expect((await call(t, "POST", "/auth/refresh", { json: { refresh_token: u.refresh } })).status).toBe(401);
       expect((await call(t, "POST", "/auth/refresh", { json: { refresh_token: second.body.refresh_token } })).status).toBe(401);
       expect((await call(t, "GET", "/users/me", { token: second.body.access_token })).status).toBe(401);
+      // The session's device record (address, browser) went with it, in the same script.
+      const sid = JSON.parse(atob(u.access.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))).sid as string;
+      expect(await t.store.get(sessionMetaKey(sid))).toBeNull();
     });
   });
 }
