@@ -100,6 +100,23 @@ describe("GET /users/me/activity", () => {
     expect((await call(t, "GET", "/users/me/activity")).status).toBe(401);
   });
 
+  test("the response does not wait for the write (it runs after the response)", async () => {
+    const t = await buildTestApp();
+    const u = await signUp(t);
+    await settleBackgroundWork();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const written: string[] = [];
+    const slow = { ...t.services.audit, insert: async (e: { type: string }) => (await held, void written.push(e.type)) };
+    const app = { app: createApp({ ...t.services, audit: slow as typeof t.services.audit }) };
+    const res = await call(app, "POST", "/auth/login", { json: { email: u.email, password: u.password } });
+    expect(res.status).toBe(200);
+    expect(written).toEqual([]); // answered while the write is still pending
+    release();
+    await settleBackgroundWork();
+    expect(written).toEqual(["login"]);
+  });
+
   test("a failed write is logged and dropped: the request still succeeds", async () => {
     const t = await buildTestApp();
     const failing = { ...t.services.audit, insert: async () => Promise.reject(Object.assign(new Error("insert into audit_events values ('secret')"), { name: "PostgresError" })) };

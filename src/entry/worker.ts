@@ -1,10 +1,10 @@
 import type { ExecutionContext, ExportedHandler, Response as WorkersResponse, ScheduledController } from "@cloudflare/workers-types";
 import { createApp, type App } from "../app";
 import { pruneAuditEvents } from "../audit-retention";
-import type { Services } from "../services";
 import { ConfigError, parseConfig } from "../config";
 import { createJsonLogger } from "../logger";
 import { seedAdmin } from "../seed";
+import type { Services } from "../services";
 import { buildWorkerServices, type WorkerEnv } from "./worker-services";
 
 type Built = { app: App; services: Services };
