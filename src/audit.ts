@@ -5,12 +5,14 @@ import { clientAddress } from "./middleware";
 import type { AppEnv } from "./services";
 
 /** The event types of API.md ("Sessions and activity"). */
-export type AuditType =
-  | "login" | "login_failed" | "mfa_failed" | "logout" | "session_revoked" | "refresh_reuse_detected"
-  | "email_verified" | "password_changed" | "password_reset" | "mfa_enabled" | "mfa_disabled"
-  | "recovery_codes_regenerated" | "recovery_code_used" | "passkey_added" | "passkey_removed"
-  | "identity_linked" | "identity_removed"
-  | "user_created" | "user_updated" | "user_deleted" | "mfa_reset" | "sessions_revoked";
+export const AUDIT_TYPES = [
+  "login", "login_failed", "mfa_failed", "logout", "session_revoked", "refresh_reuse_detected",
+  "email_verified", "password_changed", "password_reset", "mfa_enabled", "mfa_disabled",
+  "recovery_codes_regenerated", "recovery_code_used", "passkey_added", "passkey_removed",
+  "identity_linked", "identity_removed",
+  "user_created", "user_updated", "user_deleted", "mfa_reset", "sessions_revoked",
+] as const;
+export type AuditType = (typeof AUDIT_TYPES)[number];
 
 export type AuditInput = {
   type: AuditType;
@@ -41,4 +43,18 @@ export function recordEvent(c: Context<AppEnv>, event: AuditInput): void {
     userAgent: c.req.header("user-agent")?.slice(0, 200) ?? null,
   };
   runAfterResponse(c, "audit.write_failed", () => s.audit.insert(row));
+}
+
+/**
+ * Deletes an account's own events as the account is deleted (API.md: they go with it). Awaited, so
+ * the 204 means they are gone; should it fail, the account is gone all the same (logged), and
+ * the next retention run removes the leftovers (pruneAuditEvents deletes orphans).
+ */
+export async function eraseActivity(c: Context<AppEnv>, userId: string): Promise<void> {
+  const s = c.var.frame;
+  try {
+    await s.audit.deleteForUser(userId);
+  } catch (error) {
+    s.logger.error("audit.erase_failed", { requestId: s.requestId, userId, error: (error as Error)?.name ?? "Error" });
+  }
 }

@@ -7,7 +7,8 @@ import type { AppEnv, Frame, Services } from "./services";
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
 /** The API's own paths: every answer there carries Cache-Control: no-store (tokens, personal data). */
-export const isApiPath = (path: string) => path === "/auth" || path.startsWith("/auth/") || path === "/users" || path.startsWith("/users/");
+export const isApiPath = (path: string) =>
+  path === "/auth" || path.startsWith("/auth/") || path === "/users" || path.startsWith("/users/") || path === "/audit";
 
 const EXPOSE_HEADERS = "X-Request-Id,Retry-After,WWW-Authenticate";
 

@@ -35,6 +35,12 @@ const API_ROUTES: [string, string][] = [
   ["post", "/users/me/mfa/recovery-codes"],
   ["delete", "/users/me/mfa/totp"],
   ["delete", "/users/{id}/mfa"],
+  ["get", "/users/me/sessions"],
+  ["delete", "/users/me/sessions/{id}"],
+  ["get", "/users/me/activity"],
+  ["get", "/users/{id}/sessions"],
+  ["delete", "/users/{id}/sessions"],
+  ["get", "/audit"],
 ];
 
 describe("health and readiness", () => {
@@ -97,7 +103,7 @@ describe("GET /openapi.json", () => {
     const form = doc.paths["/auth/token"].post.requestBody.content["application/x-www-form-urlencoded"].schema;
     expect(form.properties.grant_type.enum.sort()).toEqual(["password", "refresh_token"]);
     for (const field of ["username", "password", "refresh_token"]) expect(form.properties[field]).toBeDefined();
-    const protectedRoutes = API_ROUTES.filter(([, p]) => p.startsWith("/users") || p === "/auth/logout-all");
+    const protectedRoutes = API_ROUTES.filter(([, p]) => p.startsWith("/users") || p === "/auth/logout-all" || p === "/audit");
     for (const [method, path] of protectedRoutes) expect(doc.paths[path][method].security?.length).toBeGreaterThan(0);
     for (const [method, path] of API_ROUTES.filter((r) => !protectedRoutes.includes(r))) expect(doc.paths[path][method].security).toBeUndefined();
   });

@@ -65,7 +65,7 @@ if firstUse then
   local grace = tonumber(ARGV[4])
   if not (grace > 0 and now - tonumber(firstUse) <= grace * 1000) then
     redis.call('SET', '${revokedKey("")}' .. sid, '1', 'EX', ttl)
-    redis.call('DEL', skey)
+    redis.call('DEL', skey, '${sessionMetaKey("")}' .. sid)
     redis.call('SREM', '${userSessionsKey("")}' .. uid, sid)
     return {'reused', sid, uid}
   end
@@ -105,6 +105,7 @@ function js(view: ScriptView, keys: string[], args: string[]): ScriptReply {
     if (!(grace > 0 && now - Number(firstUse) <= grace * 1000)) {
       view.set(revokedKey(sid), "1", ttl);
       view.delete(sessionKey(sid));
+      view.delete(sessionMetaKey(sid)); // the device's address and browser go with the session
       view.setRemove(userSessionsKey(uid), sid);
       return ["reused", sid, uid];
     }

@@ -23,8 +23,13 @@ type Role = "user" | "admin";
 // requestId is there when called from a request (c.var), so security events join their request log line.
 type Deps = Pick<Services, "store" | "config" | "clock" | "logger"> & { requestId?: string };
 
-/** Why a refresh token was refused; the route answers 401 invalid_token for all of them. */
-export type RefreshRefusal = "unknown" | "reused" | "session_ended";
+/**
+ * Why a refresh token was refused; the route answers 401 invalid_token for all of them. A reuse
+ * names the session it ended, so the route can record it in the account's activity.
+ */
+export type RefreshRefusal =
+  | { refused: "unknown" | "session_ended" }
+  | { refused: "reused"; sid: string; uid: string };
 
 /** How a session was signed in: fixed at its start, carried unchanged by every refresh. */
 export type SessionAssurance = { amr: Amr[]; aal: Aal; authTime: number };
@@ -121,10 +126,10 @@ export async function rotateRefreshToken(
     // The script has already ended the session; the log lines are revokeSession's.
     logger.warn("auth.refresh_reuse_detected", { requestId: deps.requestId, userId: outcome.uid, sessionId: outcome.sid });
     logger.info("auth.session_revoked", { requestId: deps.requestId, userId: outcome.uid, sessionId: outcome.sid });
-    return "reused";
+    return { refused: "reused", sid: outcome.sid, uid: outcome.uid };
   }
   // need_user cannot come back from the second run (it goes ahead without the copy).
-  if (outcome.status !== "ok") return outcome.status === "need_user" ? "session_ended" : outcome.status;
+  if (outcome.status !== "ok") return { refused: outcome.status === "need_user" ? "session_ended" : outcome.status };
   const { sid, uid } = outcome;
   // The role just read from the database stands when the copy is gone again (no second read that
   // could fail after the token was used).
@@ -135,9 +140,9 @@ export async function rotateRefreshToken(
   return pairFor(deps, uid, sid, role, assurance, newToken, now);
 }
 
-async function endSession(deps: Deps, sid: string, uid: string): Promise<"session_ended"> {
+async function endSession(deps: Deps, sid: string, uid: string): Promise<RefreshRefusal> {
   await revokeSession(deps, sid, uid);
-  return "session_ended";
+  return { refused: "session_ended" };
 }
 
 /** True while the session exists, belongs to this user and has not expired. */

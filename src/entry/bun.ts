@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Server } from "bun";
 import { createApp } from "../app";
+import { startAuditPruning } from "../audit-retention";
+import { settleBackgroundWork } from "../background";
 import { ConfigError, parseConfig } from "../config";
 import { seedAdmin } from "../seed";
 import { createJsonLogger } from "../logger";
@@ -46,12 +48,19 @@ const server = Bun.serve({
   port: config.port,
   fetch: (request, server) => app.fetch(request, { server }),
 });
+// Audit retention (AUDIT_RETENTION_DAYS): once shortly after start, then hourly. unref'd so the
+// timer alone never keeps the process alive; a failed run is logged and the next one retries.
+const stopPruning = startAuditPruning(services);
 logWriter.flush();
 console.log(`edge-auth listening on http://${server.hostname}:${server.port} (${config.env})`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {
+    stopPruning();
     await server.stop();
+    // Audit events and mail of the last requests are written after their responses: let them land.
+    // Bounded: a mail webhook that hangs must not hold the shutdown.
+    await Promise.race([settleBackgroundWork(), Bun.sleep(5_000)]);
     await services.close();
     logWriter.flush();
     process.exit(0);

@@ -1,11 +1,13 @@
-import type { ExecutionContext, ExportedHandler, Response as WorkersResponse } from "@cloudflare/workers-types";
+import type { ExecutionContext, ExportedHandler, Response as WorkersResponse, ScheduledController } from "@cloudflare/workers-types";
 import { createApp, type App } from "../app";
+import { pruneAuditEvents } from "../audit-retention";
 import { ConfigError, parseConfig } from "../config";
 import { createJsonLogger } from "../logger";
 import { seedAdmin } from "../seed";
+import type { Services } from "../services";
 import { buildWorkerServices, type WorkerEnv } from "./worker-services";
 
-type Built = { app: App };
+type Built = { app: App; services: Services };
 
 // One app per isolate and bindings object: Workers hands every request of an isolate the same
 // `env`, so services (and the admin seeding) happen once, not per request.
@@ -17,7 +19,7 @@ async function build(env: WorkerEnv): Promise<Built> {
   if (config.bcryptCost < 10) logger.warn("config.weak_bcrypt_cost", { cost: config.bcryptCost });
   const services = buildWorkerServices(config, logger);
   await seedAdmin(services);
-  return { app: createApp(services) };
+  return { app: createApp(services), services };
 }
 
 function appFor(env: WorkerEnv): Promise<Built> {
@@ -58,8 +60,17 @@ async function handle(request: Request, env: WorkerEnv, ctx: ExecutionContext): 
   return app.fetch(request, env, ctx);
 }
 
+/** The Cron Trigger (wrangler.toml [triggers]): audit retention. */
+async function scheduled(_controller: ScheduledController, env: WorkerEnv): Promise<void> {
+  const { services } = await appFor(env);
+  // Awaited: the invocation lasts until it is done. pruneAuditEvents logs a failure and rethrows,
+  // so the cron run shows as failed in Cloudflare's logs.
+  await pruneAuditEvents(services);
+}
+
 /** The Workers entry: the same app as on Bun, built from the bindings once per isolate. */
 export default {
+  scheduled,
   // The DOM and workers-types declare Request/Response separately; at run time they are the same objects.
   fetch: (request, env, ctx) => handle(request as unknown as Request, env, ctx) as unknown as Promise<WorkersResponse>,
 } satisfies ExportedHandler<WorkerEnv>;

@@ -135,7 +135,11 @@ async function refreshPair(c: Context<AppEnv>, refreshToken: string): Promise<Pa
     const user = await loadPublicUser(s, uid, cached);
     return user && !user.disabled ? user.role : null;
   });
-  if (typeof result === "string") throw invalidToken("The refresh token is invalid, expired, revoked or already used.");
+  if ("refused" in result) {
+    // The session was ended by the rotation script; the event names the session it was stolen from.
+    if (result.refused === "reused") recordEvent(c, { type: "refresh_reuse_detected", userId: result.uid, sessionId: result.sid });
+    throw invalidToken("The refresh token is invalid, expired, revoked or already used.");
+  }
   return result;
 }
 
@@ -207,11 +211,17 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   .openapi(logout, async (c) => {
     const s = c.var.frame;
     const record = await findRefreshToken(s, c.req.valid("json").refresh_token);
-    if (record) await revokeSession(s, record.sid, record.uid);
+    if (record) {
+      await revokeSession(s, record.sid, record.uid);
+      recordEvent(c, { type: "logout", userId: record.uid, sessionId: record.sid });
+    }
     return c.body(null, 204);
   })
   .openapi(logoutAll, async (c) => {
-    await revokeAllSessions(c.var.frame, c.var.frame.auth.userId);
+    const { auth } = c.var.frame;
+    await revokeAllSessions(c.var.frame, auth.userId);
+    // One act, one event: "logout" from the session that asked (every session ended with it).
+    recordEvent(c, { type: "logout", userId: auth.userId, sessionId: auth.sessionId });
     return c.body(null, 204);
   })
   .openapi(forgot, async (c) => {
@@ -234,6 +244,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     await s.users.update(user.id, { passwordHash: await hashPassword(s, password), emailVerified: true });
     await revokeAllSessions(s, user.id);
     s.logger.info("auth.password_reset", { requestId: s.requestId, userId: user.id });
+    recordEvent(c, { type: "password_reset", userId: user.id });
     return c.body(null, 204);
   });
 

@@ -5,6 +5,7 @@ import { hashPassword, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { revokeAllSessions } from "../auth/sessions";
 import { cacheUser } from "../auth/user-cache";
+import { eraseActivity, recordEvent } from "../audit";
 import type { UserRow } from "../db/schema";
 import { ApiError, invalidToken } from "../errors";
 import { json, jsonBody, Name, Password, problems, toPublicUser, User } from "../schemas";
@@ -86,6 +87,7 @@ export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     if (!changed) throw new ApiError(401, "invalid_credentials", "The password is incorrect.");
     await revokeAllSessions(s, user.id, s.auth.sessionId);
     s.logger.info("auth.password_changed", { requestId: s.requestId, userId: user.id });
+    recordEvent(c, { type: "password_changed", userId: user.id, sessionId: s.auth.sessionId });
     return c.body(null, 204);
   })
   .openapi(deleteMe, async (c) => {
@@ -98,6 +100,8 @@ export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
       throw invalidToken("The session has ended.");
     }
     await revokeAllSessions(s, user.id);
+    // The account's own events go with it (API.md); nothing is recorded about a self-deletion.
+    await eraseActivity(c, user.id);
     s.logger.info("user.deleted_self", { requestId: s.requestId, userId: user.id });
     return c.body(null, 204);
   });

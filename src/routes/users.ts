@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireAdmin, requireAuth } from "../auth/require-auth";
 import { hashPassword } from "../auth/password";
 import { revokeAllSessions } from "../auth/sessions";
+import { eraseActivity, recordEvent } from "../audit";
 import { EmailTakenError } from "../db/errors";
 import { ApiError } from "../errors";
 import { Email, json, noNul, jsonBody, Name, Password, problems, Role, toPublicUser, User } from "../schemas";
@@ -13,8 +14,9 @@ const security = [{ bearer: [] }];
 const middleware = [requireAuth, requireAdmin];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const encodeCursor = (id: string) => btoa(id).replace(/=+$/, "");
-function decodeCursor(cursor: string): string | null {
+/** Keyset cursors (also for the activity lists): the last id of a page, opaque to clients. */
+export const encodeCursor = (id: string) => btoa(id).replace(/=+$/, "");
+export function decodeCursor(cursor: string): string | null {
   try {
     const id = atob(cursor);
     return UUID.test(id) ? id.toLowerCase() : null;
@@ -66,7 +68,8 @@ const deleteUser = createRoute({
 
 const notFound = () => new ApiError(404, "not_found", "No such user.");
 const lastAdmin = () => new ApiError(409, "last_admin", "The last active admin cannot be removed, demoted or disabled.");
-const userId = (id: string) => {
+/** A user id from the path, lower-cased; anything but a UUID is 404 (it names no user). */
+export const userIdParam = (id: string) => {
   if (!UUID.test(id)) throw notFound();
   return id.toLowerCase();
 };
@@ -92,6 +95,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     try {
       const user = await s.users.create({ ...body, name: body.name ?? null, passwordHash: await hashPassword(s, body.password) });
       s.logger.info("admin.user_created", { requestId: s.requestId, userId: s.auth.userId, targetId: user.id });
+      recordEvent(c, { type: "user_created", userId: user.id, actorId: s.auth.userId, sessionId: s.auth.sessionId });
       return c.json(toPublicUser(user), 201);
     } catch (error) {
       if (error instanceof EmailTakenError) throw new ApiError(409, "email_taken", "An account with this email already exists.");
@@ -99,27 +103,31 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     }
   })
   .openapi(getUser, async (c) => {
-    const user = await c.var.frame.users.findById(userId(c.req.valid("param").id));
+    const user = await c.var.frame.users.findById(userIdParam(c.req.valid("param").id));
     if (!user) throw notFound();
     return c.json(toPublicUser(user), 200);
   })
   .openapi(patchUser, async (c) => {
     const s = c.var.frame;
-    const id = userId(c.req.valid("param").id);
+    const id = userIdParam(c.req.valid("param").id);
     const patch = c.req.valid("json");
     const result = await s.users.updateGuarded(id, patch);
     if ("error" in result) throw result.error === "last_admin" ? lastAdmin() : notFound();
     if (patch.disabled === true) await revokeAllSessions(s, id);
     // Which fields changed, never their values (a name is personal data).
     s.logger.info("admin.user_updated", { requestId: s.requestId, userId: s.auth.userId, targetId: id, fields: Object.keys(patch).sort().join(",") });
+    recordEvent(c, { type: "user_updated", userId: id, actorId: s.auth.userId, sessionId: s.auth.sessionId });
     return c.json(toPublicUser(result.user), 200);
   })
   .openapi(deleteUser, async (c) => {
     const s = c.var.frame;
-    const id = userId(c.req.valid("param").id);
+    const id = userIdParam(c.req.valid("param").id);
     const result = await s.users.deleteGuarded(id);
     if ("error" in result) throw result.error === "last_admin" ? lastAdmin() : notFound();
     await revokeAllSessions(s, id);
+    // The account's own events go with it; the admin's act stays, naming the account it removed.
+    await eraseActivity(c, id);
     s.logger.info("admin.user_deleted", { requestId: s.requestId, userId: s.auth.userId, targetId: id });
+    recordEvent(c, { type: "user_deleted", userId: id, actorId: s.auth.userId, sessionId: s.auth.sessionId });
     return c.body(null, 204);
   });

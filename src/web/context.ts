@@ -1,6 +1,6 @@
 import type { Session } from "./session";
 
-export type View = "signin" | "signup" | "verify" | "forgot" | "reset" | "profile" | "users" | "mfa";
+export type View = "signin" | "signup" | "verify" | "forgot" | "reset" | "profile" | "users" | "mfa" | "audit";
 
 /** What a view is opened with: a prefilled email, a message to show, the mfa_token of a sign-in's second step. */
 export type ViewState = { email?: string; message?: string; mfaToken?: string };

@@ -1,6 +1,7 @@
 import type { Ctx, View } from "./context";
 import { h, notice } from "./dom";
 import { Session } from "./session";
+import { auditView } from "./views/activity";
 import { usersView } from "./views/admin";
 import { forgotView, resetView, signInView, signUpView, verifyView } from "./views/auth";
 import { mfaStepView } from "./views/mfa";
@@ -15,8 +16,9 @@ const views: Record<View, (ctx: Ctx) => HTMLElement> = {
   profile: profileView,
   users: usersView,
   mfa: mfaStepView,
+  audit: auditView,
 };
-const needsSession = new Set<View>(["profile", "users"]);
+const needsSession = new Set<View>(["profile", "users", "audit"]);
 
 const session = new Session();
 const main = document.getElementById("main")!;
@@ -27,7 +29,7 @@ const ctx: Ctx = {
   state: {},
   go(view, state = {}) {
     if (needsSession.has(view) && !session.signedIn) view = "signin";
-    if (view === "users" && session.user?.role !== "admin") view = "profile";
+    if ((view === "users" || view === "audit") && session.user?.role !== "admin") view = "profile";
     ctx.state = state;
     renderNav(view);
     main.replaceChildren(views[view](ctx));
@@ -42,7 +44,8 @@ function renderNav(current: View) {
   if (!session.signedIn) return nav.replaceChildren();
   const tab = (view: View, label: string) =>
     h("button", { type: "button", class: "tab", "aria-current": view === current ? "page" : undefined, onclick: () => ctx.go(view) }, label);
-  nav.replaceChildren(tab("profile", "Profile"), session.user?.role === "admin" ? tab("users", "Users") : "");
+  const admin = session.user?.role === "admin";
+  nav.replaceChildren(tab("profile", "Profile"), admin ? tab("users", "Users") : "", admin ? tab("audit", "Audit") : "");
 }
 
 session.onSignedOut = () => ctx.go("signin", { message: "Your session ended. Sign in again." });

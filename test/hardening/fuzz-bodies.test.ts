@@ -25,6 +25,8 @@ const JSON_ENDPOINTS: [string, string, string[]][] = [
   ["POST", "/users/me/mfa/recovery-codes", ["code"]],
   ["DELETE", "/users/me/mfa/totp", ["code"]],
   ["DELETE", "/users/:id/mfa", []],
+  ["DELETE", "/users/me/sessions/:id", []],
+  ["DELETE", "/users/:id/sessions", []],
 ];
 
 // A fresh app per property: an earlier endpoint's logout-all or delete must not starve the next one.

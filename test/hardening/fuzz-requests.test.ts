@@ -16,6 +16,8 @@ const ROUTES: [string, string][] = [
   ["GET", "/users"], ["POST", "/users"], ["GET", "/users/:id"], ["PATCH", "/users/:id"], ["DELETE", "/users/:id"],
   ["POST", "/auth/mfa/verify"], ["GET", "/users/me/mfa"], ["POST", "/users/me/mfa/totp"], ["POST", "/users/me/mfa/totp/confirm"],
   ["POST", "/users/me/mfa/recovery-codes"], ["DELETE", "/users/me/mfa/totp"], ["DELETE", "/users/:id/mfa"],
+  ["GET", "/users/me/sessions"], ["DELETE", "/users/me/sessions/:id"], ["GET", "/users/me/activity"],
+  ["GET", "/users/:id/sessions"], ["DELETE", "/users/:id/sessions"], ["GET", "/audit"],
 ];
 
 let f: Fixture;
@@ -34,7 +36,7 @@ const bearer = () => fc.oneof(
   fc.constantFrom("Bearer", "bearer  x.y.z", "Basic Zm9vOmJhcg==", `Bearer ${"a".repeat(5000)}`),
 );
 /** Raw query text, percent-garbage included. */
-const rawQuery = fc.array(fc.tuple(fc.oneof(fc.constantFrom("limit", "cursor", "q", "x"), headerText(10)), fc.oneof(headerText(40), nasty.map(encode), fc.constantFrom("%", "%ZZ", "%E0%A4%A", "-1", "0", "101", "1e3", "NaN", "50.5"))), { maxLength: 4 })
+const rawQuery = fc.array(fc.tuple(fc.oneof(fc.constantFrom("limit", "cursor", "q", "userId", "type", "x"), headerText(10)), fc.oneof(headerText(40), nasty.map(encode), fc.constantFrom("%", "%ZZ", "%E0%A4%A", "-1", "0", "101", "1e3", "NaN", "50.5"))), { maxLength: 4 })
   .map((pairs) => pairs.map(([k, v]) => `${k.replace(/[#&=]/g, "")}=${v.replace(/[#&]/g, "")}`).join("&"));
 
 describe("malformed requests of every kind", () => {

@@ -5,6 +5,9 @@ import {
 import { buildTestApp, type TestApp } from "../support/app";
 import { createFakeClock } from "../support/clock";
 import { call, signInAdmin, signUp } from "../support/http";
+import { pruneAuditEvents } from "../../src/audit-retention";
+import { settleBackgroundWork } from "../../src/background";
+import { sessionMetaKey } from "../../src/auth/session-keys";
 
 // The same API scenarios on each deployable combination of database and store.
 const clock = createFakeClock();
@@ -58,6 +61,47 @@ for (const combo of combos) {
       expect((await call(t, "GET", "/users", { token: login.body.access_token })).status).toBe(401);
     });
 
+    test("sessions: the list, ending one (its access token refused at once), the admin's end-all", async () => {
+      const u = await signUp(t);
+      t.clock.advanceSeconds(1); // newest first is by sign-in time
+      const other = await call(t, "POST", "/auth/login", { json: { email: u.email, password: u.password }, headers: { "user-agent": "Other/1.0" } });
+      const list = await call(t, "GET", "/users/me/sessions", { token: u.access });
+      expect(list.status).toBe(200);
+      expect(list.body.sessions.map((x: { current: boolean; userAgent: string | null }) => [x.current, x.userAgent])).toEqual([[false, "Other/1.0"], [true, null]]);
+      const otherSid = list.body.sessions[0].id as string;
+      expect((await call(t, "DELETE", `/users/me/sessions/${otherSid}`, { token: u.access })).status).toBe(204);
+      expect((await call(t, "GET", "/users/me", { token: other.body.access_token })).status).toBe(401);
+      expect((await call(t, "GET", "/users/me/sessions", { token: u.access })).body.sessions).toHaveLength(1);
+
+      const admin = await signInAdmin(t);
+      expect((await call(t, "GET", `/users/${u.user.id}/sessions`, { token: admin.access })).body.sessions).toHaveLength(1);
+      expect((await call(t, "DELETE", `/users/${u.user.id}/sessions`, { token: admin.access })).status).toBe(204);
+      expect((await call(t, "GET", "/users/me", { token: u.access })).status).toBe(401);
+    });
+
+    test("activity and audit: pages newest first, filters, deletion erases the account's own events, retention", async () => {
+      const u = await signUp(t);
+      for (let i = 0; i < 3; i++) await call(t, "POST", "/auth/login", { json: { email: u.email, password: "wrong password" } });
+      await settleBackgroundWork();
+      const first = await call(t, "GET", "/users/me/activity?limit=2", { token: u.access });
+      expect(first.body.events.map((e: { type: string }) => e.type)).toEqual(["login_failed", "login_failed"]);
+      const rest = await call(t, "GET", `/users/me/activity?cursor=${first.body.nextCursor}`, { token: u.access });
+      expect(rest.body.events.map((e: { type: string }) => e.type)).toEqual(["login_failed", "login", "email_verified"]);
+      const admin = await signInAdmin(t);
+      await settleBackgroundWork();
+      const audit = await call(t, "GET", `/audit?userId=${u.user.id}&type=login`, { token: admin.access });
+      expect(audit.body.events).toEqual([expect.objectContaining({ type: "login", userId: u.user.id, actorId: null })]);
+      expect((await call(t, "DELETE", `/users/${u.user.id}`, { token: admin.access })).status).toBe(204);
+      await settleBackgroundWork();
+      const left = await call(t, "GET", `/audit?userId=${u.user.id}`, { token: admin.access });
+      expect(left.body.events.map((e: { type: string }) => e.type)).toEqual(["user_deleted"]);
+      // Retention on this database: once the clock is past AUDIT_RETENTION_DAYS, every event goes.
+      t.clock.advanceSeconds(86_400 * (t.services.config.auditRetentionDays + 1));
+      const pruned = await pruneAuditEvents(t.services);
+      expect(pruned.expired).toBeGreaterThanOrEqual(2);
+      expect(await t.services.audit.list({ limit: 10 })).toEqual([]);
+    });
+
     test("10 concurrent registrations of one email: exactly one 201, the rest 409", async () => {
       const email = `race-${crypto.randomUUID().slice(0, 8)}@example.com`;
       const replies = await Promise.all(
@@ -89,6 +133,9 @@ for (const combo of combos) {
       expect((await call(t, "POST", "/auth/refresh", { json: { refresh_token: u.refresh } })).status).toBe(401);
       expect((await call(t, "POST", "/auth/refresh", { json: { refresh_token: second.body.refresh_token } })).status).toBe(401);
       expect((await call(t, "GET", "/users/me", { token: second.body.access_token })).status).toBe(401);
+      // The session's device record (address, browser) went with it, in the same script.
+      const sid = JSON.parse(atob(u.access.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))).sid as string;
+      expect(await t.store.get(sessionMetaKey(sid))).toBeNull();
     });
   });
 }

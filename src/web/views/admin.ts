@@ -1,6 +1,7 @@
 import type { User } from "../api";
 import type { Ctx } from "../context";
 import { busy, confirmAction, field, form, h, notice, showError } from "../dom";
+import { userActivity } from "./activity";
 
 const PAGE = 20;
 
@@ -45,16 +46,23 @@ export function usersView(ctx: Ctx): HTMLElement {
       const deleteButton = action("Delete", "danger", async () => {
         if (!(await confirmAction(`Delete ${u.email} for good?`, "Delete user"))) return;
         await ctx.session.call("DELETE", `/users/${u.id}`);
+        if (tr.nextElementSibling?.classList.contains("activity-row")) tr.nextElementSibling.remove();
         tr.remove();
         updateCount();
         status.replaceChildren(notice(`${u.email} was deleted.`, "ok"));
+      });
+      // Sessions and events open in a row under the user's (one at a time per user).
+      const activityButton = action("Activity", "secondary", async () => {
+        const open = tr.nextElementSibling;
+        if (open?.classList.contains("activity-row")) return void open.remove();
+        tr.after(h("tr", { class: "activity-row" }, h("td", { colspan: "5" }, userActivity(ctx, u.id, u.email))));
       });
       tr.replaceChildren(
         h("td", { "data-label": "Email" }, u.email),
         h("td", { "data-label": "Name" }, u.name ?? "—"),
         h("td", { "data-label": "Role" }, u.role),
         h("td", { "data-label": "Status" }, u.disabled ? "disabled" : u.emailVerified ? "active" : "unverified"),
-        h("td", { class: "row-actions" }, roleButton, disableButton, deleteButton),
+        h("td", { class: "row-actions" }, activityButton, roleButton, disableButton, deleteButton),
       );
     };
     fill(user);
