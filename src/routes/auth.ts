@@ -19,7 +19,12 @@ const LoginPassword = z
   .min(1, "is required")
   .refine((s) => new TextEncoder().encode(s).length <= 72, "must be at most 72 bytes (bcrypt's limit)")
   .openapi({ type: "string", format: "password" });
-const RefreshToken = z.string().min(1).max(200);
+/**
+ * A token field is a token: any string is looked up (by its hash), and one that is not a live
+ * refresh token is 401 invalid_token, whatever its length (an access token sent here is no
+ * schema error). The body limit (MAX_BODY_BYTES) is what bounds it.
+ */
+const RefreshToken = z.string().openapi({ description: "The refresh token of a pair; anything else is 401 invalid_token" });
 
 const tags = ["Auth"];
 
@@ -212,6 +217,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   .openapi(token, async (c) => {
     const form = c.req.valid("form");
     if (form.grant_type === "refresh_token") {
+      // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
       if (!form.refresh_token) throw missing("refresh_token");
       return c.json(await refreshPair(c, form.refresh_token), 200);
     }
