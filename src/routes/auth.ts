@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { consumeCode, issueCode } from "../auth/codes";
-import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
+import { verifyWithinLoginLimit } from "../auth/limits";
 import { hashPassword, needsRehash, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { loadPublicUser } from "../auth/user-cache";
@@ -107,15 +107,13 @@ async function requireCode(c: Context<AppEnv>, purpose: "verify-email" | "reset-
 /** The shared password check of /auth/login and /auth/token: same rules, same answers. */
 async function passwordLogin(c: Context<AppEnv>, email: string, password: string): Promise<Pair> {
   const s = c.var;
-  await takeLoginAttempt(s, email);
   const user = await s.users.findByEmail(email);
   // Always one bcrypt verify, against a dummy hash for unknown emails: equal timing either way.
-  const ok = await verifyPassword(s, password, user?.passwordHash);
+  const ok = await verifyWithinLoginLimit(s, email, async () => (await verifyPassword(s, password, user?.passwordHash)) && user !== null);
   if (!user || !ok) {
     s.logger.warn("auth.login_failed", { requestId: s.requestId, userId: user?.id });
     throw invalidCredentials();
   }
-  await clearLoginFailures(s, email);
   // Account state is revealed only to someone who knows the password.
   if (user.disabled) throw new ApiError(403, "forbidden", "This account is disabled.");
   if (s.config.requireEmailVerification && !user.emailVerified) {

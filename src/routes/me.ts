@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
+import { verifyWithinLoginLimit } from "../auth/limits";
 import { hashPassword, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { revokeAllSessions } from "../auth/sessions";
@@ -46,12 +46,10 @@ async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
 /** Re-checks the password of a signed-in user, under the same failed-login budget as /auth/login. */
 async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: string): Promise<void> {
   const s = c.var;
-  await takeLoginAttempt(s, user.email);
-  if (!(await verifyPassword(s, password, user.passwordHash))) {
+  if (!(await verifyWithinLoginLimit(s, user.email, () => verifyPassword(s, password, user.passwordHash)))) {
     s.logger.warn("auth.password_confirm_failed", { requestId: s.requestId, userId: user.id });
     throw new ApiError(401, "invalid_credentials", "The password is incorrect.");
   }
-  await clearLoginFailures(s, user.email);
 }
 
 export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
