@@ -5,6 +5,7 @@ import { ConfigError, parseConfig } from "../config";
 import { seedAdmin } from "../seed";
 import { createJsonLogger } from "../logger";
 import { buildBunServices } from "./bun-services";
+import { staticRoutes } from "./bun-static";
 import { createBufferedWriter } from "./log-writer";
 
 /** In development only: a random JWT secret kept under ./.data so tokens survive restarts. */
@@ -43,6 +44,8 @@ const app = createApp(services);
 const server = Bun.serve({
   hostname: config.host,
   port: config.port,
+  // Answered before the app, as Workers Static Assets are before the Worker.
+  routes: await staticRoutes(),
   fetch: (request, server) => app.fetch(request, { server }),
 });
 logWriter.flush();

@@ -9,12 +9,15 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigSchema } from "../config";
+import { writeStaticAssets } from "../web/scalar";
 import { workerBackendBindings } from "../../test/support/worker-bindings";
 
 const root = new URL("../..", import.meta.url).pathname;
 // wrangler needs Node >= 22.12: the script finds the one bun install brought, and says what to do when there is none.
 const withNode22 = join(root, "src/entry/with-node22.sh");
 if (Bun.spawnSync(["sh", withNode22, "node", "-e", "0"], { stdout: "ignore", stderr: "inherit" }).exitCode !== 0) process.exit(1);
+// wrangler.toml's [assets] directory: the API reference's script, served before the Worker.
+await writeStaticAssets();
 
 // Settings that name the backends or where Bun listens are not the Worker's to take from here.
 const NOT_PASSED = new Set(["DATABASE_URL", "DATABASE_DRIVER", "REDIS_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "PORT", "HOST"]);
