@@ -7,6 +7,7 @@ import { invalidatingUserRepo } from "./auth/user-cache";
 import { DatabaseUnavailableError } from "./db/errors";
 import { ApiError, problem } from "./errors";
 import { authRateLimit, exposedHeaders, isApiPath, requestFrame, requireBodyType } from "./middleware";
+import { createRouter } from "./router";
 import { authRoutes } from "./routes/auth";
 import { auditRoutes } from "./routes/audit";
 import { meRoutes } from "./routes/me";
@@ -24,7 +25,7 @@ const BODY_METHODS = ["POST", "PUT", "PATCH", "DELETE"];
 export function createApp(input: Services) {
   // Every user write the app makes drops the store's cached copy of that user (auth/user-cache.ts).
   const services: Services = { ...input, users: invalidatingUserRepo(input.users, input.store) };
-  const app = new OpenAPIHono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({ router: createRouter() });
 
   const cors = corsHeaders({
     origin: (origin) => (services.config.corsOrigins.includes(origin) ? origin : null),

@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { createApp } from "../src/app";
 import { bcryptCost } from "../src/auth/hasher";
 import { buildTestApp, type TestApp } from "./support/app";
 import { expectTokenPair, jwtClaims } from "./support/expect";
 import { call, signUp } from "./support/http";
+import { loginBursts, parallelLogins } from "./support/login-bursts";
 
 const login = (t: TestApp, email: string, password: string, headers?: Record<string, string>) =>
   call(t, "POST", "/auth/login", { json: { email, password }, headers });
@@ -155,16 +157,45 @@ describe("POST /auth/login", () => {
 
 
 describe("failed-login limit under concurrency", () => {
-  test("a burst of parallel wrong passwords gets at most 5 tries; the rest are 429", async () => {
+  test("a burst of parallel wrong passwords gets at most 5 bcrypt checks; the rest are 429", async () => {
+    const t = await buildTestApp();
+    const { wrong, wrongVerifies, afterWrong } = await loginBursts(t, 20);
+    expect(wrongVerifies).toBeLessThanOrEqual(5);
+    expect(wrong.filter((r) => r.status === 401).length).toBe(wrongVerifies);
+    expect(wrong.filter((r) => r.status === 429).length).toBe(20 - wrongVerifies);
+    for (const r of wrong.filter((r) => r.status === 429)) expect(Number(r.headers.get("retry-after"))).toBeGreaterThan(0);
+    // The failures were recorded: now even the right password waits out the window.
+    expect(afterWrong.status).toBe(429);
+  });
+
+  test("10 parallel logins with the right password all succeed, each with its own session", async () => {
+    const t = await buildTestApp();
+    const { right, sessions, alive } = await loginBursts(t, 10);
+    expect(right.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(sessions.size).toBe(10);
+    expect(alive.map((r) => r.status)).toEqual(Array(10).fill(200));
+  });
+
+  test("with 4 failures recorded, parallel right passwords still all get in (and clear the failures)", async () => {
     const t = await buildTestApp();
     const u = await signUp(t);
-    const burst = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
-        call(t, "POST", "/auth/login", { json: { email: u.email, password: `guess number ${i}` }, headers: { "x-test-client": `10.1.0.${i}` } }),
-      ),
-    );
-    expect(burst.filter((r) => r.status === 401).length).toBeLessThanOrEqual(5);
-    expect(burst.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(15);
+    for (let i = 0; i < 4; i++) expect((await login(t, u.email, "wrong password!")).status).toBe(401);
+    const right = await parallelLogins(t.app, u.email, () => u.password, 8);
+    expect(right.map((r) => r.status)).toEqual(Array(8).fill(200));
+    for (let i = 0; i < 5; i++) expect((await login(t, u.email, "wrong password!")).status).toBe(401);
     expect((await login(t, u.email, u.password)).status).toBe(429);
+  });
+
+  test("a check that fails on our side frees its slot and counts as no failure", async () => {
+    const t = await buildTestApp();
+    const u = await signUp(t);
+    let broken = true;
+    const hasher = { ...t.services.hasher, verify: async (p: string, h: string) => (broken ? Promise.reject(new Error("bcrypt pool gone")) : t.services.hasher.verify(p, h)) };
+    const app = createApp({ ...t.services, hasher });
+    const failed = await parallelLogins(app, u.email, () => u.password, 5);
+    expect(failed.map((r) => r.status)).toEqual(Array(5).fill(500));
+    broken = false;
+    // Five slots taken and never finished would make this wait, then 429; five failures would lock it.
+    expect((await call({ app }, "POST", "/auth/login", { json: { email: u.email, password: u.password } })).status).toBe(200);
   });
 });

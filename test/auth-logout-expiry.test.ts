@@ -70,9 +70,15 @@ describe("logout", () => {
     expect((await me(t, other.body.access_token)).status).toBe(200);
   });
 
-  test("an unknown token gets 204", async () => {
+  test("an unknown token gets 204, whatever its length (an access token, 10,000 characters, empty)", async () => {
     const t = await buildTestApp();
-    expect((await call(t, "POST", "/auth/logout", { json: { refresh_token: "nope" } })).status).toBe(204);
+    const u = await signUp(t);
+    for (const token of ["nope", u.access, "x".repeat(10_000), ""]) {
+      expect((await call(t, "POST", "/auth/logout", { json: { refresh_token: token } })).status).toBe(204);
+    }
+    // None of them was this session's: it is still alive.
+    expect((await call(t, "GET", "/users/me", { token: u.access })).status).toBe(200);
+    expect((await call(t, "POST", "/auth/logout", { json: {} })).body.code).toBe("validation_failed");
   });
 
   test("logout-all ends every session of the user and no one else's", async () => {

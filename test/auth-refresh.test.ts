@@ -33,11 +33,23 @@ describe("POST /auth/refresh: rotation", () => {
     expect(await t.store.get(`rtu:${hash}`)).not.toBeNull();
   });
 
-  test("unknown, garbage and empty tokens are refused", async () => {
+  test("unknown, garbage and empty tokens are 401 invalid_token; a missing field is 400", async () => {
     const t = await buildTestApp();
     expectInvalidToken(await refresh(t, "A".repeat(43)));
-    expect((await refresh(t, "")).body.code).toBe("validation_failed");
+    expectInvalidToken(await refresh(t, ""));
     expect((await call(t, "POST", "/auth/refresh", { json: {} })).body.code).toBe("validation_failed");
+  });
+
+  test("a token of any length is a token: an access token or 10,000 characters sent here is 401, not 400", async () => {
+    const t = await buildTestApp();
+    const u = await signUp(t);
+    for (const token of [u.access, "x".repeat(201), "x".repeat(10_000), "é".repeat(1000)]) {
+      expectInvalidToken(await refresh(t, token));
+      expectInvalidToken(await call(t, "POST", "/auth/token", { form: { grant_type: "refresh_token", refresh_token: token } }));
+    }
+    // The body limit still bounds it.
+    expect((await refresh(t, "x".repeat(20_000))).status).toBe(413);
+    expect((await me(t, u.access)).status).toBe(200);
   });
 
   test("a refreshed pair carries the user's current role", async () => {

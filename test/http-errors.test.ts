@@ -6,7 +6,7 @@ import { createMemoryStore } from "../src/store/memory";
 import { StoreUnavailableError, type Store } from "../src/store/store";
 import { buildTestApp, type TestApp } from "./support/app";
 import { expectProblem } from "./support/expect";
-import { call, signUp } from "./support/http";
+import { call, signInAdmin, signUp } from "./support/http";
 
 /** The same app with every users-repo method replaced by one that throws `error`. */
 function withFailingUsers(t: TestApp, error: () => Error) {
@@ -26,6 +26,22 @@ describe("error table of API.md", () => {
     for (const path of ["/nope", "/auth/nope", "/users/me/nope"]) expectProblem(await call(t, "GET", path), 404, "not_found");
     // Whatever body comes with it: the body checks belong to the routes that take one.
     expectProblem(await call(t, "POST", "/nope", { body: "hello", headers: { "content-type": "text/plain" } }), 404, "not_found");
+  });
+
+  test("a path segment that is literally a route token (*, :id) is an ordinary path: 404, each middleware once", async () => {
+    // The fuzz counterexample ["GET","/*"] (seed 1194086024) was a 500: Hono's TrieRouter matched the
+    // app-wide middleware twice for it (src/router.ts).
+    const t = await buildTestApp({ env: { RATE_LIMIT_AUTH_PER_MINUTE: "2" } });
+    for (const path of ["/*", "/%2A", "/*/*", "/docs/*", "/auth/*", "/auth/%2A"]) {
+      expectProblem(await call(t, "GET", path, { headers: { "x-test-client": "token-paths" } }), 404, "not_found");
+    }
+    // One request line each, and the per-client limit (2 a minute) counted the two under /auth/ once
+    // each: counted twice, the second would have been 429.
+    expect(t.logger.events("http.request").length).toBe(6);
+    const admin = await signInAdmin(t);
+    const byToken = await call(t, "GET", "/users/:id", { token: admin.access });
+    expect(byToken.status).toBe(404);
+    expect(t.logger.events("http.request").filter((e) => e.status === 404).length).toBe(7);
   });
 
   test("405 method_not_allowed with Allow for a known path", async () => {

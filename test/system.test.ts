@@ -4,6 +4,9 @@ import { DatabaseUnavailableError } from "../src/db/errors";
 import { StoreUnavailableError } from "../src/store/store";
 import { buildTestApp } from "./support/app";
 import { call } from "./support/http";
+import { DOCS_CSP } from "../src/routes/web";
+import { scalarVersion, version } from "../src/web/assets.generated";
+import { scalarPackage, scalarScriptPath } from "../src/web/scalar";
 
 /** Every route of API.md, as OpenAPI paths. */
 const API_ROUTES: [string, string][] = [
@@ -122,11 +125,22 @@ describe("GET /openapi.json", () => {
 });
 
 describe("GET /docs", () => {
-  test("serves an HTML API reference pointing at /openapi.json", async () => {
+  test("serves an HTML API reference on /openapi.json, all from this origin, under a CSP without inline scripts", async () => {
     const t = await buildTestApp();
     const res = await call(t, "GET", "/docs");
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toStartWith("text/html");
-    expect(res.text).toContain("/openapi.json");
+    expect(res.headers.get("content-security-policy")).toBe(DOCS_CSP);
+    expect(DOCS_CSP).toContain("default-src 'self'; script-src 'self';");
+    expect(res.headers.get("x-frame-options")).toBe("DENY");
+    // Scripts: Scalar's bundle at the installed version, then the start script; none inline, none elsewhere.
+    const scripts = [...res.text.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]);
+    expect(scripts).toEqual([` src="${scalarScriptPath(scalarVersion)}"`, ` src="/docs/docs.js?v=${version}"`]);
+    expect(res.text).not.toMatch(/https?:\/\//);
+    expect(scalarVersion).toBe(scalarPackage().version);
+    const start = await call(t, "GET", `/docs/docs.js?v=${version}`);
+    expect(start.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    expect(start.text).toContain("/openapi.json");
+    expect(start.text).toContain("createApiReference");
   });
 });

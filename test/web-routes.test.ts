@@ -52,3 +52,17 @@ test("the committed assets.generated.ts is what src/web builds to (run `bun run 
   const { buildWebAssets, GENERATED } = await import("../src/web/build-assets");
   expect((await buildWebAssets()).source).toBe(await Bun.file(GENERATED).text());
 });
+
+test("/favicon.ico is a 32x32 icon, linked from both pages (the browser asks for it on every page)", async () => {
+  const { app } = await buildTestApp();
+  const res = await app.request(`/favicon.ico?v=${version}`);
+  expect(res.status).toBe(200);
+  expect(res.headers.get("content-type")).toBe("image/x-icon");
+  expect(res.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  // ICONDIR: reserved 0, type 1 (icon), one image of 32x32 whose data is a PNG.
+  expect([...bytes.slice(0, 8)]).toEqual([0, 0, 1, 0, 1, 0, 32, 32]);
+  expect([...bytes.slice(22, 26)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  expect((await app.request("/favicon.ico")).status).toBe(200);
+  for (const path of ["/", "/docs"]) expect(await (await app.request(path)).text()).toContain(`<link rel="icon" href="/favicon.ico?v=${version}">`);
+});

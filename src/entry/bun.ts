@@ -7,6 +7,7 @@ import { ConfigError, parseConfig } from "../config";
 import { seedAdmin } from "../seed";
 import { createJsonLogger } from "../logger";
 import { buildBunServices } from "./bun-services";
+import { staticRoutes } from "./bun-static";
 import { createBufferedWriter } from "./log-writer";
 
 /** In development only: a random secret kept under ./.data so tokens (and sealed TOTP secrets) survive restarts. */
@@ -46,6 +47,8 @@ const app = createApp(services);
 const server = Bun.serve({
   hostname: config.host,
   port: config.port,
+  // Answered before the app, as Workers Static Assets are before the Worker.
+  routes: await staticRoutes(),
   fetch: (request, server) => app.fetch(request, { server }),
 });
 // Audit retention (AUDIT_RETENTION_DAYS): once shortly after start, then hourly. unref'd so the

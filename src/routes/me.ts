@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { clearLoginFailures, takeLoginAttempt } from "../auth/limits";
+import { verifyWithinLoginLimit } from "../auth/limits";
 import { hashPassword, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { revokeAllSessions } from "../auth/sessions";
@@ -51,13 +51,11 @@ export async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
  */
 export async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: string): Promise<string> {
   const s = c.var.frame;
-  await takeLoginAttempt(s, user.email);
-  const ok = await verifyPassword(s, password, user.passwordHash);
+  const ok = await verifyWithinLoginLimit(s, user.email, async () => (await verifyPassword(s, password, user.passwordHash)) && !!user.passwordHash);
   if (!ok || !user.passwordHash) {
     s.logger.warn("auth.password_confirm_failed", { requestId: s.requestId, userId: user.id });
     throw new ApiError(401, "invalid_credentials", "The password is incorrect.");
   }
-  await clearLoginFailures(s, user.email);
   return user.passwordHash;
 }
 

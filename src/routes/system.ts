@@ -1,5 +1,4 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { Scalar } from "@scalar/hono-api-reference";
 import { json } from "../schemas";
 import type { AppEnv } from "../services";
 
@@ -39,7 +38,7 @@ export const systemRoutes = new OpenAPIHono<AppEnv>()
     return c.json({ status, database, store }, status === "ok" ? 200 : 503);
   });
 
-/** Registers /openapi.json (generated from the route schemas) and /docs on the finished app. */
+/** Registers /openapi.json (generated from the route schemas) on the finished app; /docs, its reference page, is in routes/web.ts. */
 export function mountDocs(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "oauth2",
@@ -60,12 +59,4 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     });
     return c.json(document);
   });
-  app.get(
-    "/docs",
-    Scalar({
-      url: "/openapi.json",
-      pageTitle: "edge-auth API",
-      authentication: { preferredSecurityScheme: "bearer" },
-    }),
-  );
 }

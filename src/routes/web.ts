@@ -1,7 +1,7 @@
 import { type Context, Hono, type Next } from "hono";
 import { etag } from "hono/etag";
 import type { AppEnv } from "../services";
-import { css, html, js, version } from "../web/assets.generated";
+import { css, docsHtml, docsJs, faviconBase64, html, js, version } from "../web/assets.generated";
 
 /**
  * The UI's CSP: only this origin's script and style files, no inline code of any kind, no frames.
@@ -19,20 +19,30 @@ export const WEB_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+/**
+ * The API reference's CSP (/docs): the UI's for scripts (this origin's files only: Scalar's bundle
+ * and the start script, no inline code, no CDN), fonts from this origin or data: URLs, and inline
+ * styles allowed: Scalar's Vue components, its theme and its toasts add <style> elements and style
+ * attributes at run time, without a nonce. Styles run no code; the page shows only our own document.
+ */
+export const DOCS_CSP = WEB_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'").replace("img-src 'self' data:", "img-src 'self' data:; font-src 'self' data:");
+
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
 /**
- * Serves the web UI at `/`, `/app.js` and `/app.css` from strings built into the bundle
- * (the same on Bun and Workers). Nothing else: every other path stays the API's 404/405.
+ * Serves the web UI at `/`, `/app.js` and `/app.css`, the API reference's page at `/docs` with its
+ * start script, and `/favicon.ico`, from strings built into the bundle (the same on Bun and
+ * Workers). Scalar's own script is a static file (src/web/scalar.ts). Nothing else: every other
+ * path stays the API's 404/405.
  */
 export const webRoutes = new Hono<AppEnv>();
 
-for (const path of ["/", "/app.js", "/app.css"]) webRoutes.use(path, etag(), webHeaders);
+for (const path of ["/", "/app.js", "/app.css", "/docs", "/docs/docs.js", "/favicon.ico"]) webRoutes.use(path, etag(), pageHeaders);
 
-/** Only on the UI's own paths: the API's answers keep their own headers. */
-async function webHeaders(c: Context<AppEnv>, next: Next) {
+/** Only on the pages' own paths: the API's answers keep their own headers. */
+async function pageHeaders(c: Context<AppEnv>, next: Next) {
   await next();
-  c.header("Content-Security-Policy", WEB_CSP);
+  c.header("Content-Security-Policy", c.req.path === "/docs" ? DOCS_CSP : WEB_CSP);
   c.header("X-Frame-Options", "DENY");
   c.header("Cross-Origin-Opener-Policy", "same-origin");
 }
@@ -43,3 +53,10 @@ const assetCache = (c: Context<AppEnv>) => (c.req.query("v") === version ? IMMUT
 webRoutes.get("/", (c) => c.body(html, 200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" }));
 webRoutes.get("/app.js", (c) => c.body(js, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": assetCache(c) }));
 webRoutes.get("/app.css", (c) => c.body(css, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": assetCache(c) }));
+webRoutes.get("/docs/docs.js", (c) => c.body(docsJs, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": assetCache(c) }));
+webRoutes.get("/docs", (c) => c.body(docsHtml, 200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" }));
+
+const favicon = Uint8Array.from(atob(faviconBase64), (ch) => ch.charCodeAt(0));
+webRoutes.get("/favicon.ico", (c) =>
+  c.body(favicon, 200, { "Content-Type": "image/x-icon", "Cache-Control": c.req.query("v") === version ? IMMUTABLE : "public, max-age=86400" }),
+);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { readListeningUrl } from "../support/processes";
 
 export type Mail = { to: string; purpose: "verify-email" | "reset-password"; code: string };
 
@@ -72,24 +73,5 @@ export async function startServer(env: Record<string, string>): Promise<RunningS
   } catch (error) {
     await stop();
     throw error;
-  }
-}
-
-/** Reads the child's stdout until it prints its address, then keeps draining it so the pipe never fills. */
-async function readListeningUrl(child: Subprocess): Promise<string> {
-  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let seen = "";
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited before listening:\n${seen.slice(-2000)}`);
-    seen += decoder.decode(value, { stream: true });
-    const match = seen.match(/listening on (http:\/\/[\d.]+:\d+)/);
-    if (match) {
-      void (async () => {
-        while (!(await reader.read()).done);
-      })().catch(() => {});
-      return match[1]!;
-    }
   }
 }

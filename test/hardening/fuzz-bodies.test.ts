@@ -1,6 +1,6 @@
 import { beforeEach, describe, test } from "bun:test";
 import fc from "fast-check";
-import { anyValue, bodyFor, fixture, sendAndCheck, type Fixture } from "./fuzz-support";
+import { anyValue, assertProperty, bodyFor, fixture, sendAndCheck, type Fixture } from "./fuzz-support";
 
 /** Every endpoint of API.md that reads a JSON body, with the fields it knows. */
 const JSON_ENDPOINTS: [string, string, string[]][] = [
@@ -47,7 +47,7 @@ const pathId = fc.oneof(fc.constantFrom("user", "admin", "totp"), fc.uuid(), fc.
 describe("random JSON bodies on every endpoint", () => {
   for (const [method, route, fields] of JSON_ENDPOINTS) {
     test(`${method} ${route}`, async () => {
-      await fc.assert(
+      await assertProperty(
         fc.asyncProperty(fc.oneof({ weight: 4, arbitrary: bodyFor(fields) }, { weight: 1, arbitrary: anyValue }), who, pathId, realRefresh, async (body, w, id, real) => {
           const bearer = token(w);
           if (real && body && typeof body === "object" && "refresh_token" in body) (body as Record<string, unknown>).refresh_token = refreshOf(real);
@@ -70,7 +70,7 @@ describe("form bodies on /auth/token", () => {
   test("random grants and fields", async () => {
     const field = fc.oneof(anyValue.map((v) => (typeof v === "string" ? v : JSON.stringify(v))), fc.constantFrom("password", "refresh_token"), fc.constantFrom("live", "ended").map(refreshOf));
     const form = fc.dictionary(fc.constantFrom("grant_type", "username", "password", "refresh_token", "scope", "client_id", "extra"), field, { maxKeys: 5 });
-    await fc.assert(
+    await assertProperty(
       fc.asyncProperty(form, async (fields) => {
         await sendAndCheck(f, {
           method: "POST",

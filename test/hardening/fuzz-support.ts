@@ -153,3 +153,31 @@ export function bodyFor(fields: string[]): fc.Arbitrary<Record<string, unknown>>
     fc.option(fc.tuple(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom("__proto__", "role", "passwordHash", "id")), anyValue), { freq: 4 }),
   ).map(([record, extra]) => (extra ? { ...record, [extra[0]]: extra[1] } : record));
 }
+
+/**
+ * The seed and path of a run to replay, from the environment: FC_SEED (an integer) alone replays
+ * the whole run; with FC_PATH the run goes straight to that shrunk counterexample. Unset (as in
+ * CI), every run draws a fresh seed: random runs are how these properties find bugs.
+ */
+export function replayParameters(env: Record<string, string | undefined> = process.env): { seed?: number; path?: string } {
+  const seed = env.FC_SEED?.trim();
+  if (!seed) return {};
+  if (!/^-?\d+$/.test(seed)) throw new Error(`FC_SEED must be an integer, got ${JSON.stringify(seed)}`);
+  const path = env.FC_PATH?.trim();
+  return path ? { seed: Number(seed), path } : { seed: Number(seed) };
+}
+
+/**
+ * fc.assert for the properties here: runs with the replay parameters of the environment, and on
+ * failure throws fast-check's report (counterexample, seed, path) plus the command line that
+ * replays exactly that run.
+ */
+export async function assertProperty<Ts>(property: fc.IAsyncProperty<Ts>, parameters: { numRuns: number }): Promise<void> {
+  const details = await fc.check(property, { ...parameters, ...replayParameters() });
+  if (!details.failed) return;
+  const report = (await fc.asyncDefaultReportMessage(details)) ?? "Property failed";
+  const replay = `FC_SEED=${details.seed}${details.counterexamplePath ? ` FC_PATH=${details.counterexamplePath}` : ""}`;
+  const error = new Error(`${report}\n\nReplay exactly this run: ${replay} bun test <this file> -t '<this test>'`);
+  if (details.errorInstance instanceof Error) error.cause = details.errorInstance;
+  throw error;
+}

@@ -8,6 +8,7 @@ import { call, signInAdmin, signUp } from "../support/http";
 import { pruneAuditEvents } from "../../src/audit-retention";
 import { settleBackgroundWork } from "../../src/background";
 import { sessionMetaKey } from "../../src/auth/session-keys";
+import { loginBursts } from "../support/login-bursts";
 
 // The same API scenarios on each deployable combination of database and store.
 const clock = createFakeClock();
@@ -110,6 +111,21 @@ for (const combo of combos) {
       const statuses = replies.map((r) => r.status).sort();
       expect(statuses).toEqual([201, ...Array(9).fill(409)]);
       expect(t.mailer.count(email, "verify-email")).toBe(1);
+    });
+
+    test("20 parallel wrong passwords for one email: at most 5 bcrypt checks, the rest 429", async () => {
+      const { wrong, wrongVerifies, afterWrong } = await loginBursts(t, 20);
+      expect(wrongVerifies).toBeLessThanOrEqual(5);
+      expect(wrong.filter((r) => r.status === 401).length).toBe(wrongVerifies);
+      expect(wrong.filter((r) => r.status === 429).length).toBe(20 - wrongVerifies);
+      expect(afterWrong.status).toBe(429);
+    });
+
+    test("10 parallel logins with the right password: all 200, 10 distinct live sessions", async () => {
+      const { right, sessions, alive } = await loginBursts(t, 10);
+      expect(right.map((r) => r.status)).toEqual(Array(10).fill(200));
+      expect(sessions.size).toBe(10);
+      expect(alive.map((r) => r.status)).toEqual(Array(10).fill(200));
     });
 
     test("10 concurrent refreshes of one token within the grace: all succeed, no session revoked", async () => {

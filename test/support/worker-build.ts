@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeStaticAssets } from "../../src/web/scalar";
 
 export const ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -21,6 +22,8 @@ let pending: Promise<WorkerBuild> | undefined;
 /** `wrangler deploy --dry-run --minify` into a temp dir, once per test process. Needs Node 22. */
 export function buildWorker(): Promise<WorkerBuild> {
   pending ??= (async () => {
+    // wrangler.toml's [assets] directory must exist: what `bun run build:web` writes there.
+    await writeStaticAssets();
     const dir = mkdtempSync(join(tmpdir(), "edge-auth-worker-"));
     const meta = join(dir, "meta.json");
     const proc = Bun.spawn(["sh", "src/entry/with-node22.sh", "wrangler", "deploy", "--dry-run", "--minify", "--outdir", dir, "--metafile", meta], {
