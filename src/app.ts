@@ -8,7 +8,9 @@ import { DatabaseUnavailableError } from "./db/errors";
 import { ApiError, problem } from "./errors";
 import { authRateLimit, exposedHeaders, isApiPath, requestFrame, requireBodyType } from "./middleware";
 import { authRoutes } from "./routes/auth";
+import { identityRoutes } from "./routes/identities";
 import { meRoutes } from "./routes/me";
+import { providerRoutes } from "./routes/providers";
 import { mountDocs, systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
 import { webRoutes } from "./routes/web";
@@ -49,6 +51,8 @@ export function createApp(input: Services) {
   // Order matters: /users/me must be matched before /users/{id}.
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
+  app.route("/", providerRoutes);
+  app.route("/", identityRoutes);
   app.route("/", meRoutes);
   app.route("/", userRoutes);
   mountDocs(app);
