@@ -3,9 +3,9 @@
 // gate at /auth/token (mfa_required), a provider that is down, and unlinking.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { OAuth2Server } from "oauth2-mock-server";
-import { sql } from "drizzle-orm";
+import { and, eq, like } from "drizzle-orm";
 import { decodeJwt } from "jose";
-import { totpFactors } from "../src/db/schema";
+import { auditEvents, totpFactors } from "../src/db/schema";
 import { buildTestApp } from "./support/app";
 import { call, signUp } from "./support/http";
 import { startOidcProvider, type OidcProvider } from "./support/oidc-provider";
@@ -353,8 +353,8 @@ describe("linked identities", () => {
     expect((await call(t, "DELETE", `/users/me/identities/${left[0].id}`, { token: login.body.access_token })).status).toBe(204);
     // One event per act (written just after each response).
     await Bun.sleep(50);
-    const rows = (await t.db.execute(sql`select type from audit_events where user_id = ${decodeJwt(access).sub!} and type like 'identity_%' order by id`)).rows;
-    expect(rows.map((r) => (r as { type: string }).type).sort()).toEqual(["identity_linked", "identity_linked", "identity_removed", "identity_removed"]);
+    const rows = await t.db.select({ type: auditEvents.type }).from(auditEvents).where(and(eq(auditEvents.userId, decodeJwt(access).sub!), like(auditEvents.type, "identity_%")));
+    expect(rows.map((r) => r.type).sort()).toEqual(["identity_linked", "identity_linked", "identity_removed", "identity_removed"]);
   });
 
   test("another user's identity or a junk id: 404", async () => {

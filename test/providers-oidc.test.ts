@@ -1,7 +1,8 @@
 // Sign-in with an OpenID Connect provider (a real one, run locally by oauth2-mock-server): the ID
 // token checks, and the four linking rules of API.md.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { sql } from "drizzle-orm";
+import { count } from "drizzle-orm";
+import { identities, users } from "../src/db/schema";
 import { decodeJwt } from "jose";
 import { buildTestApp, type TestApp } from "./support/app";
 import { call, signUp } from "./support/http";
@@ -59,9 +60,9 @@ describe("a sign-in with an OpenID Connect provider", () => {
 
 /** The row counts a refused sign-in must leave alone. */
 async function counts(t: TestApp) {
-  const [users] = (await t.db.execute(sql`select count(*)::int as n from users`)).rows as { n: number }[];
-  const [identities] = (await t.db.execute(sql`select count(*)::int as n from identities`)).rows as { n: number }[];
-  return { users: users!.n, identities: identities!.n };
+  const [u] = await t.db.select({ n: count() }).from(users);
+  const [i] = await t.db.select({ n: count() }).from(identities);
+  return { users: u!.n, identities: i!.n };
 }
 
 describe("the four linking rules, in order", () => {
