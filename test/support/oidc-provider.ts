@@ -39,7 +39,7 @@ export async function startOidcProvider(): Promise<OidcProvider> {
   server.service.on(Events.BeforeUserinfo, (response: MutableResponse) => {
     response.body = { ...account };
   });
-  return {
+  const provider: OidcProvider = {
     issuer,
     signInAs(next) {
       account = next;
@@ -66,4 +66,14 @@ export async function startOidcProvider(): Promise<OidcProvider> {
     tokenRequests: () => tokenCount,
     stop: () => server.stop(),
   };
+  // For tests that run elsewhere (inside workerd): the same controls over HTTP, on this test-only server.
+  server.service.addRoute("POST", "/__test/account", (req, res) => {
+    provider.signInAs((req as unknown as { body: MockAccount }).body);
+    res.writeHead(204).end();
+  });
+  server.service.addRoute("POST", "/__test/forge-next", (_req, res) => {
+    provider.forgeNextIdToken();
+    res.writeHead(204).end();
+  });
+  return provider;
 }
