@@ -4,6 +4,7 @@ import { Session } from "./session";
 import { usersView } from "./views/admin";
 import { forgotView, resetView, signInView, signUpView, verifyView } from "./views/auth";
 import { profileView } from "./views/profile";
+import { finishProviderSignIn } from "./views/providers";
 
 const views: Record<View, (ctx: Ctx) => HTMLElement> = {
   signin: signInView,
@@ -47,6 +48,8 @@ session.onSignedOut = () => ctx.go("signin", { message: "Your session ended. Sig
 
 async function boot() {
   try {
+    // Back from a provider (code or error in the query): that finishes first.
+    if (await finishProviderSignIn(ctx)) return;
     ctx.go((await session.resume()) ? "profile" : "signin");
   } catch {
     ctx.go("signin");

@@ -1,6 +1,7 @@
 import type { User } from "../api";
 import type { Ctx } from "../context";
 import { busy, confirmAction, field, form, h, notice, showError } from "../dom";
+import { identitiesCard } from "./providers";
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
@@ -78,6 +79,7 @@ export function profileView(ctx: Ctx): HTMLElement {
     h("section", { class: "card" }, h("h2", {}, "Profile"), nameForm),
     h("section", { class: "card" }, h("h2", {}, "Password"), passwordForm),
     h("section", { class: "card" }, h("h2", {}, "Sessions"), sessionsBox),
+    identitiesCard(ctx),
     h("section", { class: "card danger-zone" }, h("h2", {}, "Delete account"), h("p", {}, "Your account and all your sessions are removed for good."), deleteForm),
   );
 }
