@@ -84,7 +84,9 @@ export function parseOAuthConfig(record: Record<string, unknown>): { oauth: OAut
       if (!value) issues.push({ key: prefix + suffix, message: `required for provider "${id}"` });
       return value ?? "";
     };
-    const url = (suffix: string, fallback: string | undefined, isRequired: boolean) => {
+    // `keepAsGiven`: an issuer is an identifier compared exactly with the one its discovery
+    // document names (Auth0's ends in "/"), so it is never normalized; GitHub's base URLs are.
+    const url = (suffix: string, fallback: string | undefined, isRequired: boolean, keepAsGiven = false) => {
       const value = get(suffix) ?? fallback;
       if (!value) {
         if (isRequired) issues.push({ key: prefix + suffix, message: `required for the OpenID Connect provider "${id}"` });
@@ -92,7 +94,7 @@ export function parseOAuthConfig(record: Record<string, unknown>): { oauth: OAut
       }
       const problem = serverUrlProblem(value);
       if (problem) issues.push({ key: prefix + suffix, message: problem });
-      return value.replace(/\/+$/, "");
+      return keepAsGiven ? value : value.replace(/\/+$/, "");
     };
     const clientId = required("CLIENT_ID");
     const clientSecret = required("CLIENT_SECRET");
@@ -104,7 +106,7 @@ export function parseOAuthConfig(record: Record<string, unknown>): { oauth: OAut
       const apiUrl = url("API_URL", "https://api.github.com", false);
       providers.push({ kind: "github", id, name, clientId, clientSecret, authUrl, apiUrl });
     } else {
-      const issuer = url("ISSUER", BUILT_IN[id]?.issuer, true);
+      const issuer = url("ISSUER", BUILT_IN[id]?.issuer, true, true);
       providers.push({ kind: "oidc", id, name, clientId, clientSecret, issuer });
     }
   }

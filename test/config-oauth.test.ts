@@ -30,9 +30,14 @@ describe("provider configuration", () => {
     expect(c.oauth.providers).toEqual([
       { kind: "github", id: "github", name: "GitHub", clientId: "gh", clientSecret: "ghs", authUrl: "https://github.com", apiUrl: "https://api.github.com" },
       { kind: "oidc", id: "google", name: "Google", clientId: "go", clientSecret: "gos", issuer: "https://accounts.google.com" },
-      { kind: "oidc", id: "my-idp", name: "Example ID", clientId: "mi", clientSecret: "mis", issuer: "https://id.example.com/realms/x" },
+      { kind: "oidc", id: "my-idp", name: "Example ID", clientId: "mi", clientSecret: "mis", issuer: "https://id.example.com/realms/x/" },
     ]);
     expect(c.oauth.redirectUrls).toEqual(["https://app.example.com/cb", "com.example.app:/oauth2redirect", "http://127.0.0.1:5173/cb"]);
+  });
+
+  test("an issuer is kept exactly as given (it must equal the discovery document's; Auth0's ends in /)", () => {
+    const c = parseConfig({ ...BASE, OAUTH_PROVIDERS: "auth0", OAUTH_AUTH0_CLIENT_ID: "a", OAUTH_AUTH0_CLIENT_SECRET: "b", OAUTH_AUTH0_ISSUER: "https://tenant.eu.auth0.com/" });
+    expect(c.oauth.providers[0]).toMatchObject({ kind: "oidc", issuer: "https://tenant.eu.auth0.com/" });
   });
 
   test("one error lists every bad key, with the rest of the configuration's", () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { OAuth2Server } from "oauth2-mock-server";
 import { and, eq, like } from "drizzle-orm";
 import { decodeJwt } from "jose";
-import { auditEvents, totpFactors } from "../src/db/schema";
+import { auditEvents, passkeys, totpFactors } from "../src/db/schema";
 import { buildTestApp } from "./support/app";
 import { call, signUp } from "./support/http";
 import { startOidcProvider, type OidcProvider } from "./support/oidc-provider";
@@ -242,6 +242,22 @@ describe("the server state and the hand-off code", () => {
   });
 });
 
+test("no log line holds the state, the code, a verifier or a token of the flow", async () => {
+  const t = await app();
+  someone();
+  const done = await signInAt(t, "mock", { state: "app-secret-state" });
+  const code = done.back!.searchParams.get("code")!;
+  const token = await exchange(t, code, done.verifier);
+  expect(token.status).toBe(200);
+  const serverState = new URL(done.callbackUrl).searchParams.get("state")!;
+  const providerCode = new URL(done.callbackUrl).searchParams.get("code")!;
+  const logs = t.logger.lines.join("\n");
+  for (const secret of [code, serverState, providerCode, done.verifier, "app-secret-state", token.body.access_token, token.body.refresh_token]) {
+    expect(logs.includes(secret)).toBe(false);
+  }
+  expect(t.logger.events("http.request").length).toBeGreaterThanOrEqual(3);
+});
+
 describe("the sign-in gate at /auth/token", () => {
   test("an account with TOTP: the code is issued, and /auth/token answers 403 mfa_required with an mfa_token", async () => {
     const t = await app();
@@ -355,6 +371,19 @@ describe("linked identities", () => {
     await Bun.sleep(50);
     const rows = await t.db.select({ type: auditEvents.type }).from(auditEvents).where(and(eq(auditEvents.userId, decodeJwt(access).sub!), like(auditEvents.type, "identity_%")));
     expect(rows.map((r) => r.type).sort()).toEqual(["identity_linked", "identity_linked", "identity_removed", "identity_removed"]);
+  });
+
+  test("a passkey is a way in too: the only identity may then go", async () => {
+    const t = await app();
+    const email = `${uniq("pk")}@example.com`;
+    oidc.signInAs({ sub: uniq("sub"), email, email_verified: true });
+    const token = await signInWithProvider(t, "mock");
+    const access = token.body.access_token as string;
+    const [only] = (await call(t, "GET", "/users/me/identities", { token: access })).body.identities;
+    expect((await call(t, "DELETE", `/users/me/identities/${only.id}`, { token: access })).status).toBe(409);
+    await t.db.insert(passkeys).values({ id: crypto.randomUUID(), userId: decodeJwt(access).sub!, credentialId: uniq("cred"), publicKey: "pk", name: "Laptop" });
+    expect((await call(t, "DELETE", `/users/me/identities/${only.id}`, { token: access })).status).toBe(204);
+    expect((await call(t, "GET", "/users/me/identities", { token: access })).body.identities).toEqual([]);
   });
 
   test("another user's identity or a junk id: 404", async () => {
