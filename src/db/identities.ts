@@ -17,8 +17,7 @@ export interface IdentityRepo {
   listForUser(userId: string): Promise<IdentityRow[]>;
   /**
    * Removes the user's identity unless it is their last way in (no password, no passkey, no other
-   * identity), checked in the same statement as the delete. (Two removals of a user's last two
-   * identities in the very same instant could each see the other still there: a user racing themself.)
+   * identity): checked in the delete itself, and once more after it (see below).
    */
   removeUnlessLast(userId: string, id: string): Promise<"removed" | "not_found" | "last_credential">;
 }
@@ -56,19 +55,30 @@ export function createIdentityRepo(db: Database, clock: Clock): IdentityRepo {
     listForUser: (userId) => guard(() => db.select().from(identities).where(eq(identities.userId, userId)).orderBy(asc(identities.id))),
     removeUnlessLast: (userId, id) =>
       guard(async () => {
-        // Another way in must exist at the moment of the delete: a password, a passkey, or another identity.
-        const other = sql`(
+        const otherWayIn = (excluding?: string) => sql`(
           exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.passwordHash} is not null)
           or exists (select 1 from ${passkeys} where ${passkeys.userId} = ${userId})
-          or exists (select 1 from ${identities} other where other.user_id = ${userId} and other.id <> ${id})
+          or exists (select 1 from ${identities} other where other.user_id = ${userId}${excluding ? sql` and other.id <> ${excluding}` : sql``})
         )`;
+        // Another way in must exist at the moment of the delete: a password, a passkey, or another identity.
         const rows = await db
           .delete(identities)
-          .where(and(eq(identities.id, id), eq(identities.userId, userId), other))
-          .returning({ id: identities.id });
-        if (rows[0]) return "removed";
-        const mine = await db.select({ id: identities.id }).from(identities).where(and(eq(identities.id, id), eq(identities.userId, userId))).limit(1);
-        return mine[0] ? "last_credential" : "not_found";
+          .where(and(eq(identities.id, id), eq(identities.userId, userId), otherWayIn(id)))
+          .returning();
+        const removed = rows[0];
+        if (!removed) {
+          const mine = await db.select({ id: identities.id }).from(identities).where(and(eq(identities.id, id), eq(identities.userId, userId))).limit(1);
+          return mine[0] ? "last_credential" : "not_found";
+        }
+        // Two parallel removals of the last two identities each see the other one in their snapshot.
+        // Checked again after the delete: with nothing left, this one is put back (409), so the race
+        // can end with both refused, never with no way in.
+        const [left] = await db.select({ ok: sql<boolean>`${otherWayIn()}` }).from(users).where(eq(users.id, userId));
+        if (left && left.ok !== true) {
+          await db.insert(identities).values(removed).onConflictDoNothing();
+          return "last_credential";
+        }
+        return "removed";
       }),
   };
 }

@@ -2,6 +2,7 @@
 // (Neon HTTP + Upstash REST) in front of them. The flow state and the hand-off codes live in Redis
 // here, so their single use (getAndDelete) is proven on the real store under parallel requests.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
 import { decodeJwt } from "jose";
 import { totpFactors } from "../../src/db/schema";
 import { buildTestApp, type TestApp } from "../support/app";
@@ -86,6 +87,32 @@ for (const combo of combos) {
       expect(res.status).toBe(403);
       expect(res.body.code).toBe("mfa_required");
     });
+
+    test("removing the last two identities in parallel never leaves an account without a way in", async () => {
+      // A slow delete (a trigger that sleeps) holds both statements open at once: each has already
+      // seen the other identity, which is exactly the race the check after the delete is there for.
+      const db = combo.db.db();
+      await db.execute(sql`create or replace function test_slow_delete() returns trigger as $$ begin perform pg_sleep(0.2); return old; end $$ language plpgsql`);
+      await db.execute(sql`create trigger test_slow_delete before delete on identities for each row execute function test_slow_delete()`);
+      try {
+        await raceRounds();
+      } finally {
+        await db.execute(sql`drop trigger test_slow_delete on identities`);
+        await db.execute(sql`drop function test_slow_delete()`);
+      }
+    }, 30_000);
+
+    async function raceRounds() {
+      for (let round = 0; round < 3; round++) {
+        const user = await t.services.users.create({ email: `${uniq("race")}@example.com`, passwordHash: null, emailVerified: true });
+        const a = await t.services.identities.link({ userId: user.id, provider: "mock", subject: uniq("a"), email: null });
+        const b = await t.services.identities.link({ userId: user.id, provider: "github", subject: uniq("b"), email: null });
+        const results = await Promise.all([a, b].map(({ row }) => t.services.identities.removeUnlessLast(user.id, row.id)));
+        expect(results.filter((r) => r === "removed").length).toBeLessThanOrEqual(1);
+        expect(results.every((r) => r === "removed" || r === "last_credential")).toBe(true);
+        expect((await t.services.identities.listForUser(user.id)).length).toBeGreaterThanOrEqual(1);
+      }
+    }
 
     test("a forged ID token is refused on these backends too", async () => {
       oidc.signInAs({ sub: uniq("sub"), email: `${uniq("forged")}@example.com`, email_verified: true });
