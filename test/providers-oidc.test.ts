@@ -84,6 +84,9 @@ describe("the four linking rules, in order", () => {
     expect(await counts(t)).toEqual({ users: 1, identities: 1 });
     const after = await t.services.identities.listForUser(uid!);
     expect(after[0]!.lastUsedAt!.getTime()).toBeGreaterThan(before[0]!.lastUsedAt!.getTime());
+    // The identity shows the provider's current address; the account's own email is unchanged.
+    expect(after[0]!.email).not.toBe(before[0]!.email);
+    expect((await t.services.users.findById(uid!))!.email).toBe(before[0]!.email!);
   });
 
   test("(2) a verified user with the vouched-for email gets the identity linked; the password still works", async () => {

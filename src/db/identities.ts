@@ -7,8 +7,8 @@ import { uuidv7 } from "./uuid";
 
 /** Accounts at external providers linked to users. */
 export interface IdentityRepo {
-  /** The identity of (provider, subject), marking it used now; null when none is linked. */
-  touch(provider: string, subject: string): Promise<IdentityRow | null>;
+  /** The identity of (provider, subject), marking it used now with the email the provider shows today; null when none is linked. */
+  touch(provider: string, subject: string, email: string | null): Promise<IdentityRow | null>;
   /**
    * Links (provider, subject) to the user. When that pair is already linked (a concurrent sign-in
    * won the race), returns the existing row, whichever user it names.
@@ -34,9 +34,9 @@ export function createIdentityRepo(db: Database, clock: Clock): IdentityRepo {
   const bySubject = (provider: string, subject: string) => and(eq(identities.provider, provider), eq(identities.subject, subject));
 
   return {
-    touch: (provider, subject) =>
+    touch: (provider, subject, email) =>
       guard(async () => {
-        const rows = await db.update(identities).set({ lastUsedAt: now() }).where(bySubject(provider, subject)).returning();
+        const rows = await db.update(identities).set({ lastUsedAt: now(), email }).where(bySubject(provider, subject)).returning();
         return rows[0] ?? null;
       }),
     link: ({ userId, provider, subject, email }) =>

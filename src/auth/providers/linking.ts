@@ -23,7 +23,8 @@ export type LinkOutcome = { user: UserRow } | { refused: "account_exists" | "dis
  */
 export async function resolveProviderUser(c: Context<AppEnv>, provider: string, profile: ProviderProfile, retried = false): Promise<LinkOutcome> {
   const s = c.var.frame;
-  const known = await s.identities.touch(provider, profile.subject);
+  // The identity's email is only what the provider shows (the profile lists it); the user's stays as it is.
+  const known = await s.identities.touch(provider, profile.subject, profile.email);
   if (known) {
     const user = await s.users.findById(known.userId);
     if (!user) throw new Error("identity without its user");
