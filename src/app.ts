@@ -10,8 +10,10 @@ import { authRateLimit, exposedHeaders, isApiPath, requestFrame, requireBodyType
 import { createRouter } from "./router";
 import { authRoutes } from "./routes/auth";
 import { auditRoutes } from "./routes/audit";
+import { identityRoutes } from "./routes/identities";
 import { meRoutes } from "./routes/me";
 import { mfaRoutes } from "./routes/mfa";
+import { providerRoutes } from "./routes/providers";
 import { sessionRoutes } from "./routes/sessions";
 import { mountDocs, systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
@@ -53,6 +55,8 @@ export function createApp(input: Services) {
   // Order matters: /users/me must be matched before /users/{id}.
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
+  app.route("/", providerRoutes);
+  app.route("/", identityRoutes);
   app.route("/", meRoutes);
   app.route("/", mfaRoutes);
   app.route("/", sessionRoutes);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseOAuthConfig, type OAuthConfig } from "./oauth-config";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -96,7 +97,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-function toConfig(c: RawConfig) {
+function toConfig(c: RawConfig, oauth: OAuthConfig) {
   return {
     env: c.NODE_ENV,
     databaseUrl: c.DATABASE_URL,
@@ -109,7 +110,8 @@ function toConfig(c: RawConfig) {
     dataEncryptionKey: c.DATA_ENCRYPTION_KEY ?? "",
     signingKeysJson: c.JWT_SIGNING_KEYS,
     webauthn: { rpId: c.WEBAUTHN_RP_ID, rpName: c.WEBAUTHN_RP_NAME, origins: list(c.WEBAUTHN_ORIGINS) },
-    oauth: { providerIds: list(c.OAUTH_PROVIDERS), redirectUrls: list(c.OAUTH_REDIRECT_URLS) },
+    // Providers and their OAUTH_<ID>_* keys, parsed by oauth-config.ts.
+    oauth,
     introspectionClients: list(c.INTROSPECTION_CLIENTS),
     auditRetentionDays: c.AUDIT_RETENTION_DAYS,
     accessTokenTtl: c.ACCESS_TOKEN_TTL,
@@ -147,9 +149,12 @@ export function parseConfig(record: Record<string, unknown>): Config {
     Object.keys(ConfigSchema.shape).map((key) => [key, emptyToUndefined(typeof record[key] === "string" ? record[key] : undefined)]),
   );
   const result = ConfigSchema.safeParse(cleaned);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(config)"}: ${i.message}`);
+  // The OAUTH_<ID>_* keys are dynamic (one set per listed provider): parsed from the whole record.
+  const { oauth, issues } = parseOAuthConfig(record);
+  if (!result.success || issues.length > 0) {
+    const lines = (result.error?.issues ?? []).map((i) => `  ${i.path.join(".") || "(config)"}: ${i.message}`);
+    for (const issue of issues) lines.push(`  ${issue.key}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
-  return toConfig(result.data);
+  return toConfig(result.data, oauth);
 }

@@ -16,6 +16,8 @@ export type Services = Repos & {
   hasher: Hasher;
   clock: Clock;
   logger: Logger;
+  /** Outgoing HTTP (external providers: discovery, keys, tokens, user info); globalThis.fetch when not given. */
+  fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   /** The client's address from the runtime (socket), when no CLIENT_IP_HEADER is configured. */
   clientAddress?: (c: Context) => string | undefined;
 };

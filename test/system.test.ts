@@ -22,6 +22,11 @@ const API_ROUTES: [string, string][] = [
   ["post", "/auth/logout-all"],
   ["post", "/auth/password/forgot"],
   ["post", "/auth/password/reset"],
+  ["get", "/auth/providers"],
+  ["get", "/auth/oauth/{provider}/authorize"],
+  ["get", "/auth/oauth/{provider}/callback"],
+  ["get", "/users/me/identities"],
+  ["delete", "/users/me/identities/{id}"],
   ["get", "/users/me"],
   ["patch", "/users/me"],
   ["post", "/users/me/password"],
@@ -104,8 +109,8 @@ describe("GET /openapi.json", () => {
     const oauth = schemes.find((s) => s.type === "oauth2");
     expect(oauth.flows.password.tokenUrl).toBe("/auth/token");
     const form = doc.paths["/auth/token"].post.requestBody.content["application/x-www-form-urlencoded"].schema;
-    expect(form.properties.grant_type.enum.sort()).toEqual(["password", "refresh_token"]);
-    for (const field of ["username", "password", "refresh_token"]) expect(form.properties[field]).toBeDefined();
+    expect(form.properties.grant_type.enum.sort()).toEqual(["authorization_code", "password", "refresh_token"]);
+    for (const field of ["username", "password", "refresh_token", "code", "code_verifier", "redirect_uri"]) expect(form.properties[field]).toBeDefined();
     const protectedRoutes = API_ROUTES.filter(([, p]) => p.startsWith("/users") || p === "/auth/logout-all" || p === "/audit");
     for (const [method, path] of protectedRoutes) expect(doc.paths[path][method].security?.length).toBeGreaterThan(0);
     for (const [method, path] of API_ROUTES.filter((r) => !protectedRoutes.includes(r))) expect(doc.paths[path][method].security).toBeUndefined();

@@ -11,7 +11,8 @@ export type Database = PgDatabase<PgQueryResultHKT, any>;
 
 export type NewUser = {
   email: string;
-  passwordHash: string;
+  /** Null for an account created by an external provider (it signs in there, or sets one by reset). */
+  passwordHash: string | null;
   name?: string | null;
   role?: Role;
   emailVerified?: boolean;

@@ -35,7 +35,9 @@ if (!backendsEnv) {
 }
 
 const bindings: Record<string, string> = { NODE_ENV: "development", MAIL_TRANSPORT: "console" };
-for (const key of Object.keys(ConfigSchema.shape)) {
+// The schema's keys, and the providers' dynamic OAUTH_<ID>_* keys (src/oauth-config.ts).
+const keys = [...Object.keys(ConfigSchema.shape), ...Object.keys(Bun.env).filter((key) => key.startsWith("OAUTH_"))];
+for (const key of new Set(keys)) {
   const value = Bun.env[key];
   if (value !== undefined && !NOT_PASSED.has(key)) bindings[key] = value;
 }

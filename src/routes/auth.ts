@@ -6,6 +6,7 @@ import { hashPassword, needsRehash, verifyPassword } from "../auth/password";
 import { requireAuth } from "../auth/require-auth";
 import { loadPublicUser } from "../auth/user-cache";
 import { findRefreshToken, revokeAllSessions, revokeSession, rotateRefreshToken, type TokenPair as Pair } from "../auth/sessions";
+import { redeemHandOffCode } from "../auth/providers/redeem";
 import { signIn } from "../auth/sign-in";
 import { recordEvent } from "../audit";
 import { EmailTakenError } from "../db/errors";
@@ -51,17 +52,21 @@ const login = createRoute({
   responses: { 200: json(TokenPair, "Signed in"), ...problems(400, 401, 403, 429, 503) },
 });
 const TokenForm = z.object({
-  grant_type: z.enum(["password", "refresh_token"]),
+  grant_type: z.enum(["password", "refresh_token", "authorization_code"]),
   username: Email.optional(),
   password: LoginPassword.optional(),
   refresh_token: RefreshToken.optional(),
+  // authorization_code: a provider sign-in's hand-off code (auth/providers/redeem.ts checks them).
+  code: z.string().min(1).max(200).optional(),
+  code_verifier: z.string().min(1).max(200).optional(),
+  redirect_uri: z.string().min(1).max(2000).optional(),
   // OAuth2 clients (Swagger UI, Scalar, FastAPI's) may send these; they are accepted and ignored.
   scope: z.string().optional(),
   client_id: z.string().optional(),
   client_secret: z.string().optional(),
 });
 const token = createRoute({
-  method: "post", path: "/auth/token", tags, summary: "OAuth2 token endpoint (password and refresh_token grants)",
+  method: "post", path: "/auth/token", tags, summary: "OAuth2 token endpoint (password, refresh_token and authorization_code grants)",
   request: {
     body: {
       required: true,
@@ -204,6 +209,12 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
       if (!form.refresh_token) throw missing("refresh_token");
       return c.json(await refreshPair(c, form.refresh_token), 200);
+    }
+    if (form.grant_type === "authorization_code") {
+      if (!form.code) throw missing("code");
+      if (!form.code_verifier) throw missing("code_verifier");
+      if (!form.redirect_uri) throw missing("redirect_uri");
+      return c.json(await redeemHandOffCode(c, { code: form.code, codeVerifier: form.code_verifier, redirectUri: form.redirect_uri }), 200);
     }
     if (!form.username) throw missing("username");
     if (!form.password) throw missing("password");

@@ -6,6 +6,7 @@ import { usersView } from "./views/admin";
 import { forgotView, resetView, signInView, signUpView, verifyView } from "./views/auth";
 import { mfaStepView } from "./views/mfa";
 import { profileView } from "./views/profile";
+import { finishProviderSignIn } from "./views/providers";
 
 const views: Record<View, (ctx: Ctx) => HTMLElement> = {
   signin: signInView,
@@ -52,6 +53,8 @@ session.onSignedOut = () => ctx.go("signin", { message: "Your session ended. Sig
 
 async function boot() {
   try {
+    // Back from a provider (code or error in the query): that finishes first.
+    if (await finishProviderSignIn(ctx)) return;
     ctx.go((await session.resume()) ? "profile" : "signin");
   } catch {
     ctx.go("signin");

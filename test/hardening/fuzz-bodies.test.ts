@@ -68,8 +68,11 @@ describe("random JSON bodies on every endpoint", () => {
 
 describe("form bodies on /auth/token", () => {
   test("random grants and fields", async () => {
-    const field = fc.oneof(anyValue.map((v) => (typeof v === "string" ? v : JSON.stringify(v))), fc.constantFrom("password", "refresh_token"), fc.constantFrom("live", "ended").map(refreshOf));
-    const form = fc.dictionary(fc.constantFrom("grant_type", "username", "password", "refresh_token", "scope", "client_id", "extra"), field, { maxKeys: 5 });
+    const field = fc.oneof(anyValue.map((v) => (typeof v === "string" ? v : JSON.stringify(v))), fc.constantFrom("password", "refresh_token", "authorization_code"), fc.constantFrom("live", "ended").map(refreshOf));
+    const form = fc.dictionary(
+      fc.constantFrom("grant_type", "username", "password", "refresh_token", "scope", "client_id", "extra", "code", "code_verifier", "redirect_uri"),
+      field, { maxKeys: 6 },
+    );
     await assertProperty(
       fc.asyncProperty(form, async (fields) => {
         await sendAndCheck(f, {

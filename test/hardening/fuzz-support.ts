@@ -13,7 +13,8 @@ import { firstStep, signUpWithTotp, type TotpUser } from "../support/mfa";
 export const CODE_STATUS: Record<string, number> = {
   validation_failed: 400, invalid_credentials: 401, invalid_token: 401, invalid_code: 400,
   email_not_verified: 403, forbidden: 403, not_found: 404, method_not_allowed: 405, email_taken: 409,
-  last_admin: 409, mfa_required: 403, mfa_already_enabled: 409, mfa_not_enabled: 409, payload_too_large: 413, unsupported_media_type: 415, rate_limited: 429,
+  last_admin: 409, mfa_required: 403, mfa_already_enabled: 409, mfa_not_enabled: 409, invalid_redirect: 400, last_credential: 409,
+  payload_too_large: 413, unsupported_media_type: 415, rate_limited: 429,
   unavailable: 503, internal: 500,
 };
 // mfa_required adds mfa_token and methods (API.md "Two-step sign-in").
@@ -38,7 +39,9 @@ export type Fixture = TestApp & {
 export async function fixture(): Promise<Fixture> {
   const store = createListingStore(createMemoryStore(createFakeClock()));
   // The per-client limit would turn most of the run into 429s; it gets its own property below.
-  const app = await buildTestApp({ store, env: { RATE_LIMIT_AUTH_PER_MINUTE: "0" } });
+  // One provider (at a closed port: nothing leaves the machine), so its routes get past the 404.
+  const provider = { OAUTH_PROVIDERS: "fuzz", OAUTH_FUZZ_CLIENT_ID: "c", OAUTH_FUZZ_CLIENT_SECRET: "s", OAUTH_FUZZ_ISSUER: "http://127.0.0.1:9" };
+  const app = await buildTestApp({ store, env: { RATE_LIMIT_AUTH_PER_MINUTE: "0", ...provider } });
   const user = await signUp(app, "fuzz-user@example.com", "correct horse battery");
   const admin = await signInAdmin(app, "fuzz-admin@example.com", "admin password 1");
   // A second session of the user, ended by logout: its refresh token is real but dead.

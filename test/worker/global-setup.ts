@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { TestProject } from "vitest/node";
 import { startMailCatcher } from "../support/mail-catcher";
+import { startOidcProvider } from "../support/oidc-provider";
 import { workerBackendBindings } from "../support/worker-bindings";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -35,6 +36,8 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   const mail = await startMailCatcher();
+  // A real OpenID Connect provider on 127.0.0.1 (oauth2-mock-server, in this Node process).
+  const oidc = await startOidcProvider();
 
   project.provide("mailCatcherUrl", mail.url);
   project.provide("bindings", {
@@ -48,10 +51,17 @@ export default async function setup(project: TestProject) {
     MAIL_WEBHOOK_URL: `${mail.url}/mail`,
     ADMIN_EMAIL: "root@example.com",
     ADMIN_PASSWORD: "workerd admin password",
+    OAUTH_PROVIDERS: "mock",
+    OAUTH_MOCK_CLIENT_ID: "workerd-client",
+    OAUTH_MOCK_CLIENT_SECRET: "workerd-client-secret",
+    OAUTH_MOCK_ISSUER: oidc.issuer,
+    OAUTH_REDIRECT_URLS: "https://app.example.com/callback",
   });
+  project.provide("oidcIssuer", oidc.issuer);
 
   return async () => {
     await mail.stop();
+    await oidc.stop();
     await stopBackends();
   };
 }

@@ -7,5 +7,7 @@ declare module "vitest" {
     bindings: Record<string, string>;
     /** Base URL of the mail catcher (GET /mail?to=… lists what an address got). */
     mailCatcherUrl: string;
+    /** The local OpenID Connect provider (POST /__test/account sets who signs in next). */
+    oidcIssuer: string;
   }
 }

@@ -1,6 +1,7 @@
 import { request, type TokenPair, type User } from "../api";
 import type { Ctx } from "../context";
 import { busy, field, form, h, notice, showError } from "../dom";
+import { providerButtons } from "./providers";
 
 const email = (value = "") => field("Email", "email", { type: "email", autocomplete: "email", required: true, value });
 const password = (label: string, name: string, autocomplete: string) =>
@@ -35,7 +36,7 @@ export function signInView(ctx: Ctx): HTMLElement {
       showError(el, error, { invalid_credentials: "password" });
     }
   });
-  return page("Sign in", ctx, f, h("p", { class: "links" }, link("Create an account", () => ctx.go("signup")), link("Forgot your password?", () => ctx.go("forgot"))));
+  return page("Sign in", ctx, f, providerButtons(), h("p", { class: "links" }, link("Create an account", () => ctx.go("signup")), link("Forgot your password?", () => ctx.go("forgot"))));
 }
 
 /** Create an account, then enter the code that was mailed. */
@@ -47,7 +48,7 @@ export function signUpView(ctx: Ctx): HTMLElement {
     await request("POST", "/auth/register", body);
     ctx.go("verify", { email: v.email, message: `We sent a 6-digit code to ${v.email!.trim()}.` });
   }, { email_taken: "email" });
-  return page("Create an account", ctx, f, h("p", { class: "links" }, link("I already have an account", () => ctx.go("signin"))));
+  return page("Create an account", ctx, f, providerButtons(), h("p", { class: "links" }, link("I already have an account", () => ctx.go("signin"))));
 }
 
 /** Enter the code: verifies the email and signs in. */

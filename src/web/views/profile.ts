@@ -3,6 +3,7 @@ import type { Ctx } from "../context";
 import { busy, confirmAction, field, form, h, notice, showError } from "../dom";
 import { totpSection } from "./totp";
 import { eventList, mySessions } from "./activity";
+import { identitiesCard } from "./providers";
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
@@ -83,6 +84,7 @@ export function profileView(ctx: Ctx): HTMLElement {
     h("section", { class: "card" }, h("h2", {}, "Sessions"), sessionsBox),
     h("section", { class: "card" }, h("h2", {}, "Where you're signed in"), mySessions(ctx), sessionsBox),
     h("section", { class: "card" }, h("h2", {}, "Recent activity"), eventList(ctx, "/users/me/activity", false)),
+    identitiesCard(ctx),
     h("section", { class: "card danger-zone" }, h("h2", {}, "Delete account"), h("p", {}, "Your account and all your sessions are removed for good."), deleteForm),
   );
 }
