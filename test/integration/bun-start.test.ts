@@ -40,8 +40,8 @@ async function startIn(env: Record<string, string>): Promise<{ url: string; cwd:
 }
 
 describe("the Bun entry in an empty working directory", () => {
-  test("production settings (JWT_SECRET, no DATABASE_URL): PGlite's ./.data/db is created and /ready is 200", async () => {
-    const { url, cwd } = await startIn({ JWT_SECRET: "start-test-secret-that-is-at-least-32-bytes!" });
+  test("production settings (JWT_SECRET, DATA_ENCRYPTION_KEY, no DATABASE_URL): PGlite's ./.data/db is created and /ready is 200", async () => {
+    const { url, cwd } = await startIn({ JWT_SECRET: "start-test-secret-that-is-at-least-32-bytes!", DATA_ENCRYPTION_KEY: "start-test-data-key-that-is-at-least-32-bytes" });
     const ready = await fetch(`${url}/ready`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: "ok", database: "ok", store: "ok" });
@@ -53,11 +53,12 @@ describe("the Bun entry in an empty working directory", () => {
     const { url, cwd } = await startIn({ NODE_ENV: "development" });
     expect((await fetch(`${url}/ready`)).status).toBe(200);
     expect(statSync(join(cwd, ".data/jwt-secret")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(cwd, ".data/data-key")).mode & 0o777).toBe(0o600);
     expect(statSync(join(cwd, ".data/db")).isDirectory()).toBe(true);
   }, 60_000);
 
   test("a DATABASE_URL=file: directory whose parents do not exist is created too", async () => {
-    const { url, cwd } = await startIn({ JWT_SECRET: "start-test-secret-that-is-at-least-32-bytes!", DATABASE_URL: "file:./deep/er/db", DATABASE_DRIVER: "pglite" });
+    const { url, cwd } = await startIn({ JWT_SECRET: "start-test-secret-that-is-at-least-32-bytes!", DATA_ENCRYPTION_KEY: "start-test-data-key-that-is-at-least-32-bytes", DATABASE_URL: "file:./deep/er/db", DATABASE_DRIVER: "pglite" });
     expect((await fetch(`${url}/ready`)).status).toBe(200);
     expect(statSync(join(cwd, "deep/er/db")).isDirectory()).toBe(true);
   }, 60_000);
