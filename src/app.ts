@@ -9,6 +9,7 @@ import { ApiError, problem } from "./errors";
 import { authRateLimit, exposedHeaders, isApiPath, requestFrame, requireBodyType } from "./middleware";
 import { authRoutes } from "./routes/auth";
 import { meRoutes } from "./routes/me";
+import { passkeyRoutes } from "./routes/passkeys";
 import { mountDocs, systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
 import { webRoutes } from "./routes/web";
@@ -49,6 +50,7 @@ export function createApp(input: Services) {
   // Order matters: /users/me must be matched before /users/{id}.
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
+  app.route("/", passkeyRoutes);
   app.route("/", meRoutes);
   app.route("/", userRoutes);
   mountDocs(app);
