@@ -96,6 +96,8 @@ export async function finishRegistration(
   }
   if (!verified.verified) throw new PasskeyRejected("registration:not_verified");
   const info = verified.registrationInfo;
+  // The id the client named must be the one the authenticator attested (the library reads the latter).
+  if (info.credential.id !== response.id || response.rawId !== response.id) throw new PasskeyRejected("registration:id_mismatch");
   return {
     userId,
     credentialId: info.credential.id,
@@ -121,8 +123,7 @@ export async function startLogin(deps: Deps, rp: RelyingParty): Promise<PublicKe
 /** The challenge a credential's clientDataJSON signs, or null when it does not parse. */
 function signedChallenge(clientDataJSON: string): string | null {
   try {
-    const bytes = Uint8Array.from(atob(clientDataJSON.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
-    const data = JSON.parse(new TextDecoder().decode(bytes)) as { challenge?: unknown };
+    const data = JSON.parse(new TextDecoder().decode(fromBase64url(clientDataJSON))) as { challenge?: unknown };
     // Our challenges are 32 random bytes, base64url: anything else was never issued.
     return typeof data.challenge === "string" && /^[A-Za-z0-9_-]{16,128}$/.test(data.challenge) ? data.challenge : null;
   } catch {
@@ -178,5 +179,7 @@ const REASONS: [RegExp, string][] = [
 const reasonOf = (error: unknown) => REASONS.find(([pattern]) => pattern.test(String((error as Error)?.message)))?.[1] ?? "malformed";
 
 function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  return Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
+  // atob wants padding on some runtimes (workerd); base64url has none.
+  const padded = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
+  return Uint8Array.from(atob(padded), (ch) => ch.charCodeAt(0));
 }

@@ -1,6 +1,6 @@
 import type { TestApp } from "./app";
 import { call, type Reply } from "./http";
-import { SoftwareAuthenticator, type Overrides } from "./software-authenticator";
+import { fromB64u, SoftwareAuthenticator, type Overrides } from "./software-authenticator";
 
 /** The origin every passkey test app is configured with (RP ID localhost). */
 export const PASSKEY_ORIGIN = "http://localhost:8787";
@@ -9,8 +9,7 @@ export const PASSKEY_ENV = { WEBAUTHN_ORIGINS: PASSKEY_ORIGIN };
 type App = Pick<TestApp, "app">;
 
 /** Claims of a JWT, unverified (the tests read what the server put there). */
-export const claimsOf = (jwt: string) =>
-  JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(jwt.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)))) as Record<string, unknown>;
+export const claimsOf = (jwt: string) => JSON.parse(new TextDecoder().decode(fromB64u(jwt.split(".")[1]!))) as Record<string, unknown>;
 
 /** Options, create, register: the whole ceremony as a browser would run it. Returns the last reply. */
 export async function addPasskey(

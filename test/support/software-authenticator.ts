@@ -52,7 +52,8 @@ export function b64u(bytes: Uint8Array): string {
 }
 
 export function fromB64u(text: string): Uint8Array {
-  return Uint8Array.from(atob(text.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
+  const padded = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
+  return Uint8Array.from(atob(padded), (ch) => ch.charCodeAt(0));
 }
 
 const concat = (...parts: Uint8Array[]) => {
@@ -88,11 +89,12 @@ export class SoftwareAuthenticator {
   /** navigator.credentials.create(): a new discoverable P-256 credential. */
   async create(
     options: CreationOptions,
-    over: Overrides & { alwaysZero?: boolean; backupEligible?: boolean; backedUp?: boolean } = {},
+    over: Overrides & { alwaysZero?: boolean; backupEligible?: boolean; backedUp?: boolean; reuseIdOf?: SoftwareAuthenticator } = {},
   ): Promise<Record<string, any>> {
     const rpId = over.rpId ?? options.rp.id!;
     const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
-    const idBytes = crypto.getRandomValues(new Uint8Array(32));
+    // reuseIdOf: a broken or hostile authenticator presenting another one's credential id.
+    const idBytes = over.reuseIdOf ? fromB64u(over.reuseIdOf.credentials.at(-1)!.id) : crypto.getRandomValues(new Uint8Array(32));
     const id = b64u(idBytes);
     const backedUp = over.backedUp ?? false;
     const credential: Credential = { id, keys, rpId, userHandle: options.user.id, counter: 0, alwaysZero: over.alwaysZero ?? false, backedUp };
