@@ -145,7 +145,7 @@ describe("POST /users/me/passkeys", () => {
     await options(t, u.access);
     const login = await call(t, "POST", "/auth/passkey/options", { json: {} });
     const reg = await options(t, u.access);
-    const credential = await device().create({ ...(reg.body as never), challenge: login.body.challenge });
+    const credential = await device().create({ ...(reg.body as { rp: { id: string }; user: { id: string } }), challenge: login.body.challenge });
     expect((await register(t, u.access, credential)).body.code).toBe("invalid_passkey");
   });
 
