@@ -98,7 +98,7 @@ export class SoftwareAuthenticator {
     const id = b64u(idBytes);
     const backedUp = over.backedUp ?? false;
     const credential: Credential = { id, keys, rpId, userHandle: options.user.id, counter: 0, alwaysZero: over.alwaysZero ?? false, backedUp };
-    const jwk = await crypto.subtle.exportKey("jwk", keys.publicKey);
+    const jwk = (await crypto.subtle.exportKey("jwk", keys.publicKey)) as JsonWebKey;
     const coseKey = cbor.encode(new Map<number, unknown>([[1, 2], [3, -7], [-1, 1], [-2, fromB64u(jwk.x!)], [-3, fromB64u(jwk.y!)]]));
     const counter = over.counter ?? 0;
     const flags = this.flags(over) | FLAG.AT | (over.backupEligible || backedUp ? FLAG.BE : 0) | (backedUp ? FLAG.BS : 0);

@@ -48,6 +48,8 @@ export default async function setup(project: TestProject) {
     MAIL_WEBHOOK_URL: `${mail.url}/mail`,
     ADMIN_EMAIL: "root@example.com",
     ADMIN_PASSWORD: "workerd admin password",
+    // The passkey tests' software authenticator signs for this origin (RP ID localhost).
+    WEBAUTHN_ORIGINS: "http://localhost:8787",
   });
 
   return async () => {
