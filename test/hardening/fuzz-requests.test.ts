@@ -14,6 +14,8 @@ const ROUTES: [string, string][] = [
   ["POST", "/auth/password/forgot"], ["POST", "/auth/password/reset"],
   ["GET", "/users/me"], ["PATCH", "/users/me"], ["POST", "/users/me/password"], ["DELETE", "/users/me"],
   ["GET", "/users"], ["POST", "/users"], ["GET", "/users/:id"], ["PATCH", "/users/:id"], ["DELETE", "/users/:id"],
+  ["POST", "/users/me/passkeys/options"], ["POST", "/users/me/passkeys"], ["GET", "/users/me/passkeys"],
+  ["PATCH", "/users/me/passkeys/:id"], ["DELETE", "/users/me/passkeys/:id"], ["POST", "/auth/passkey/options"], ["POST", "/auth/passkey/login"],
 ];
 
 let f: Fixture;

@@ -1,7 +1,7 @@
 import { expect } from "bun:test";
 import { asc } from "drizzle-orm";
 import fc from "fast-check";
-import { users } from "../../src/db/schema";
+import { passkeys, users } from "../../src/db/schema";
 import { createMemoryStore } from "../../src/store/memory";
 import { buildTestApp, TEST_SECRET, type TestApp } from "../support/app";
 import { createFakeClock } from "../support/clock";
@@ -12,13 +12,14 @@ import { createListingStore, type ListingStore } from "../support/listing-store"
 export const CODE_STATUS: Record<string, number> = {
   validation_failed: 400, invalid_credentials: 401, invalid_token: 401, invalid_code: 400,
   email_not_verified: 403, forbidden: 403, not_found: 404, method_not_allowed: 405, email_taken: 409,
-  last_admin: 409, payload_too_large: 413, unsupported_media_type: 415, rate_limited: 429,
+  last_admin: 409, invalid_passkey: 400, last_credential: 409, payload_too_large: 413, unsupported_media_type: 415, rate_limited: 429,
   unavailable: 503, internal: 500,
 };
 const PROBLEM_KEYS = new Set(["type", "title", "status", "code", "detail", "errors"]);
 
 // Counters a rejected attempt is meant to bump (rate limits, failed logins, wrong codes): not "state".
-const COUNTER_PREFIXES = ["rl:", "lf:", "otpa:"];
+// Passkey challenges (pkr:, pkl:) too: any attempt that names one uses it up, by design (one try per challenge).
+const COUNTER_PREFIXES = ["rl:", "lf:", "otpa:", "pkr:", "pkl:"];
 
 export type Fixture = TestApp & {
   store: ListingStore;
@@ -33,7 +34,7 @@ export type Fixture = TestApp & {
 export async function fixture(): Promise<Fixture> {
   const store = createListingStore(createMemoryStore(createFakeClock()));
   // The per-client limit would turn most of the run into 429s; it gets its own property below.
-  const app = await buildTestApp({ store, env: { RATE_LIMIT_AUTH_PER_MINUTE: "0" } });
+  const app = await buildTestApp({ store, env: { RATE_LIMIT_AUTH_PER_MINUTE: "0", WEBAUTHN_ORIGINS: "http://localhost:8787" } });
   const user = await signUp(app, "fuzz-user@example.com", "correct horse battery");
   const admin = await signInAdmin(app, "fuzz-admin@example.com", "admin password 1");
   // A second session of the user, ended by logout: its refresh token is real but dead.
@@ -50,7 +51,8 @@ export async function fixture(): Promise<Fixture> {
 /** Everything a rejected request must leave untouched: every users row and every non-counter store key. */
 export async function snapshot(f: Fixture): Promise<string> {
   const rows = await f.db.select().from(users).orderBy(asc(users.id));
-  return JSON.stringify({ rows, store: await f.store.dump({ ignorePrefixes: COUNTER_PREFIXES }) });
+  const keys = await f.db.select().from(passkeys).orderBy(asc(passkeys.id));
+  return JSON.stringify({ rows, keys, store: await f.store.dump({ ignorePrefixes: COUNTER_PREFIXES }) });
 }
 
 // Generic leak patterns, checked only when the request itself did not contain them (echoed field names are fine).
