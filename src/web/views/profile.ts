@@ -1,6 +1,7 @@
 import type { User } from "../api";
 import type { Ctx } from "../context";
 import { busy, confirmAction, field, form, h, notice, showError } from "../dom";
+import { passkeysSection } from "./passkeys";
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
@@ -77,6 +78,7 @@ export function profileView(ctx: Ctx): HTMLElement {
     h("section", { class: "card" }, h("h1", {}, user.name ? `Hello, ${user.name}` : "Your account"), status, details),
     h("section", { class: "card" }, h("h2", {}, "Profile"), nameForm),
     h("section", { class: "card" }, h("h2", {}, "Password"), passwordForm),
+    passkeysSection(ctx, say),
     h("section", { class: "card" }, h("h2", {}, "Sessions"), sessionsBox),
     h("section", { class: "card danger-zone" }, h("h2", {}, "Delete account"), h("p", {}, "Your account and all your sessions are removed for good."), deleteForm),
   );
