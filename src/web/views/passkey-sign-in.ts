@@ -18,6 +18,7 @@ export function passkeySignIn(onSignedIn: (pair: TokenPair) => Promise<void>): H
     return box;
   }
 
+  let retries = 0;
   const ceremony = async (autofill: boolean) => {
     const options = await request<Json>("POST", "/auth/passkey/options", {});
     const credential = await getPasskey(options, autofill);
@@ -31,7 +32,8 @@ export function passkeySignIn(onSignedIn: (pair: TokenPair) => Promise<void>): H
       : "The passkey could not be used. Try again.";
     // A refused autofill sign-in (an expired challenge, say) gets a fresh request, so the offer
     // stays; any other failure (the server unreachable) does not loop.
-    if (autofill && e instanceof ApiProblem && e.status === 401) void startAutofill();
+    // A few times at most: an authenticator that answers by itself must not make a loop.
+    if (autofill && e instanceof ApiProblem && e.status === 401 && retries++ < 3) void startAutofill();
   };
   const startAutofill = async () => {
     if (!(await autofillAvailable()) || !box.isConnected) return;
