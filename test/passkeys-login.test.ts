@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
-import { passkeys } from "../src/db/schema";
+import { auditEvents, passkeys } from "../src/db/schema";
 import { buildTestApp, type TestApp } from "./support/app";
 import { call, signInAdmin, signUp } from "./support/http";
 import { addPasskey, claimsOf, passkeyLogin, PASSKEY_ENV, PASSKEY_ORIGIN } from "./support/passkeys";
@@ -157,7 +157,13 @@ describe("POST /auth/passkey/login", () => {
     expectRefused(await passkeyLogin(t, u.device, { counter: 5 }));
     expectRefused(await passkeyLogin(t, u.device, { counter: 0 }));
     expect(t.logger.events("auth.passkey_counter_regression")).toHaveLength(3);
-    expect(t.logger.events("auth.passkey_counter_regression")[0]).toMatchObject({ reason: "counter_regression" });
+    expect(t.logger.events("auth.passkey_counter_regression")[0]).toMatchObject({ reason: "counter_regression", userId: u.user.id, passkeyId: u.passkeyId });
+    let types: string[] = [];
+    for (let i = 0; i < 50 && types.filter((x) => x === "login_failed").length < 3; i++) {
+      await Bun.sleep(10);
+      types = (await t.db.select().from(auditEvents).where(eq(auditEvents.userId, u.user.id))).map((r) => r.type);
+    }
+    expect(types.filter((x) => x === "login_failed")).toHaveLength(3);
     const [row] = await t.db.select().from(passkeys).where(eq(passkeys.id, u.passkeyId));
     expect(row!.counter).toBe(5);
     expect((await passkeyLogin(t, u.device, { counter: 6 })).status).toBe(200);

@@ -32,7 +32,8 @@ const TRANSPORTS = new Set(["ble", "cable", "hybrid", "internal", "nfc", "smart-
 /** Why a ceremony failed, for the log only (the client gets one answer whatever the reason). */
 export class PasskeyRejected extends Error {
   override name = "PasskeyRejected";
-  constructor(readonly reason: string) {
+  /** The passkey the attempt named, once it is known (for the log and the audit trail). */
+  constructor(readonly reason: string, readonly passkey?: Pick<PasskeyRow, "id" | "userId">) {
     super(reason);
   }
 }
@@ -144,7 +145,7 @@ export async function finishLogin(deps: Deps, rp: RelyingParty, response: Authen
   if (!passkey) throw new PasskeyRejected("unknown_credential");
   // The user handle, when the authenticator sends one, must name the passkey's owner.
   if (response.response.userHandle && response.response.userHandle !== base64url(userHandle(passkey.userId))) {
-    throw new PasskeyRejected("user_handle_mismatch");
+    throw new PasskeyRejected("user_handle_mismatch", passkey);
   }
   let verified;
   try {
@@ -160,12 +161,12 @@ export async function finishLogin(deps: Deps, rp: RelyingParty, response: Authen
       credential: { id: passkey.credentialId, publicKey: fromBase64url(passkey.publicKey), counter: 0, transports: passkey.transports as never },
     });
   } catch (error) {
-    throw new PasskeyRejected(`authentication:${reasonOf(error)}`);
+    throw new PasskeyRejected(`authentication:${reasonOf(error)}`, passkey);
   }
-  if (!verified.verified) throw new PasskeyRejected("authentication:not_verified");
+  if (!verified.verified) throw new PasskeyRejected("authentication:not_verified", passkey);
   const { newCounter, credentialBackedUp } = verified.authenticationInfo;
   if (!(await deps.passkeys.recordUse(passkey.id, newCounter, credentialBackedUp))) {
-    throw new PasskeyRejected("counter_regression");
+    throw new PasskeyRejected("counter_regression", passkey);
   }
   return passkey;
 }

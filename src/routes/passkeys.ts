@@ -69,12 +69,17 @@ async function currentUser(c: Context<AppEnv>) {
   return user;
 }
 
-/** Logs why (a fixed word, never the client's data) and throws what the contract says for that ceremony. */
+/**
+ * Logs why (a fixed word, never the client's data) and throws what the contract says for that
+ * ceremony. A refused sign-in with a known passkey is that account's login_failed.
+ */
 function rejected(c: Context<AppEnv>, error: unknown, answer: ApiError, userId?: string): never {
   if (!(error instanceof PasskeyRejected)) throw error;
   const s = c.var.frame;
   const event = error.reason === "counter_regression" ? "auth.passkey_counter_regression" : "auth.passkey_rejected";
-  s.logger.warn(event, { requestId: s.requestId, reason: error.reason, userId });
+  const owner = userId ?? error.passkey?.userId;
+  s.logger.warn(event, { requestId: s.requestId, reason: error.reason, userId: owner, passkeyId: error.passkey?.id });
+  if (!userId && error.passkey) recordEvent(c, { type: "login_failed", userId: error.passkey.userId });
   throw answer;
 }
 
