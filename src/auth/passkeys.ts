@@ -13,6 +13,7 @@ import type { NewPasskey } from "../db/passkeys";
 import type { PasskeyRow, UserRow } from "../db/schema";
 import type { Services } from "../services";
 import { base64url } from "./crypto";
+import { fromBase64url, reasonOf, signedChallenge, userHandle, userHandleText } from "./passkey-bytes";
 
 type Deps = Pick<Services, "store" | "passkeys">;
 type RelyingParty = NonNullable<WebAuthnConfig>;
@@ -36,12 +37,6 @@ export class PasskeyRejected extends Error {
   constructor(readonly reason: string, readonly passkey?: Pick<PasskeyRow, "id" | "userId">) {
     super(reason);
   }
-}
-
-/** The WebAuthn user handle: the user id's 16 bytes, stable, and no email or name in it. */
-function userHandle(userId: string): Uint8Array<ArrayBuffer> {
-  const hex = userId.replace(/-/g, "");
-  return new Uint8Array(hex.match(/../g)!.map((h) => Number.parseInt(h, 16)));
 }
 
 /** Creation options for a new passkey of `user` (its existing ones excluded), pending 5 minutes. */
@@ -121,17 +116,6 @@ export async function startLogin(deps: Deps, rp: RelyingParty): Promise<PublicKe
   return options;
 }
 
-/** The challenge a credential's clientDataJSON signs, or null when it does not parse. */
-function signedChallenge(clientDataJSON: string): string | null {
-  try {
-    const data = JSON.parse(new TextDecoder().decode(fromBase64url(clientDataJSON))) as { challenge?: unknown };
-    // Our challenges are 32 random bytes, base64url: anything else was never issued.
-    return typeof data.challenge === "string" && /^[A-Za-z0-9_-]{16,128}$/.test(data.challenge) ? data.challenge : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Verifies a sign-in: the challenge it signed is used up first (getAndDelete, so a replayed or
  * parallel assertion finds nothing), then the signature, origin, RP ID and user verification,
@@ -144,7 +128,7 @@ export async function finishLogin(deps: Deps, rp: RelyingParty, response: Authen
   const passkey = await deps.passkeys.findByCredentialId(response.id);
   if (!passkey) throw new PasskeyRejected("unknown_credential");
   // The user handle, when the authenticator sends one, must name the passkey's owner.
-  if (response.response.userHandle && response.response.userHandle !== base64url(userHandle(passkey.userId))) {
+  if (response.response.userHandle && response.response.userHandle !== userHandleText(passkey.userId)) {
     throw new PasskeyRejected("user_handle_mismatch", passkey);
   }
   let verified;
@@ -169,18 +153,4 @@ export async function finishLogin(deps: Deps, rp: RelyingParty, response: Authen
     throw new PasskeyRejected("counter_regression", passkey);
   }
   return passkey;
-}
-
-// The library's messages quote what the client sent; the log gets a fixed word instead.
-const REASONS: [RegExp, string][] = [
-  [/origin/i, "wrong_origin"], [/RP ?ID/i, "wrong_rp_id"], [/user (could not be )?verif|verified/i, "no_user_verification"],
-  [/present/i, "no_user_presence"], [/challenge/i, "wrong_challenge"], [/signature/i, "bad_signature"], [/type/i, "wrong_type"],
-  [/algorithm|alg/i, "unsupported_algorithm"],
-];
-const reasonOf = (error: unknown) => REASONS.find(([pattern]) => pattern.test(String((error as Error)?.message)))?.[1] ?? "malformed";
-
-function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  // atob wants padding on some runtimes (workerd); base64url has none.
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
-  return Uint8Array.from(atob(padded), (ch) => ch.charCodeAt(0));
 }
