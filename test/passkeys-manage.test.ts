@@ -15,6 +15,8 @@ async function userWith(t: TestApp, count: number) {
   const u = await signUp(t);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
+    // Ids are UUIDv7: a later millisecond sorts later (the fake clock stands still otherwise).
+    t.clock.advance(5);
     const added = await addPasskey(t, u.access, new SoftwareAuthenticator(PASSKEY_ORIGIN), {}, `Key ${i + 1}`);
     ids.push(added.body.id);
   }
