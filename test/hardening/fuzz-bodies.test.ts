@@ -127,7 +127,8 @@ describe("mutated passkey credentials", () => {
           });
           // Bytes after the attestation object's CBOR map are ignored by the decoder (nothing reads or
           // signs them; refusing them would risk real authenticators with unusual CBOR): only appending may pass.
-          const appended = path === "response.attestationObject" && String(credential.response.attestationObject).startsWith(valid.response.attestationObject);
+          const mutated: unknown = credential.response?.attestationObject;
+          const appended = path === "response.attestationObject" && typeof mutated === "string" && mutated.startsWith(valid.response.attestationObject);
           if (res.status < 400 && !appended && !["clientExtensionResults", "authenticatorAttachment", "response.transports", "response.userHandle"].includes(path)) {
             throw new Error(`${kind}: a credential with ${path} changed was accepted (${res.status})`);
           }
