@@ -177,6 +177,23 @@ describe("POST /auth/passkey/login", () => {
     expect(row).toMatchObject({ counter: 0, backedUp: true });
   });
 
+  test("a passkey removed while its sign-in runs leaves no session behind", async () => {
+    const t = await newApp();
+    const u = await withPasskey(t);
+    // The removal lands between the verified assertion and the session's start.
+    const recordUse = t.services.passkeys.recordUse;
+    t.services.passkeys.recordUse = async (...args) => {
+      const ok = await recordUse(...args);
+      await t.db.delete(passkeys).where(eq(passkeys.id, u.passkeyId));
+      return ok;
+    };
+    const res = await passkeyLogin(t, u.device);
+    expectRefused(res);
+    expect(res.body.access_token).toBeUndefined();
+    // Only the session of the sign-up remains.
+    expect(await t.store.setMembers(`us:${u.user.id}`)).toHaveLength(1);
+  });
+
   test("a disabled account is refused by the sign-in gate (403 forbidden), no session", async () => {
     const t = await newApp();
     const admin = await signInAdmin(t);
