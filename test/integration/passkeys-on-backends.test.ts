@@ -1,3 +1,4 @@
+import { SQL } from "bun";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { passkeys } from "../../src/db/schema";
@@ -85,6 +86,25 @@ for (const combo of combos) {
       const replies = await Promise.all(ids.map((id) => call(t, "DELETE", `/users/me/passkeys/${id}`, { token: u.access })));
       expect(replies.map((r) => r.status).sort()).toEqual([204, 204, 409]);
       expect(await t.db.select().from(passkeys).where(eq(passkeys.userId, u.user.id))).toHaveLength(1);
+    });
+
+    test("a delete that overlaps another one's open transaction waits for it, then keeps the last passkey", async () => {
+      // Deterministic interleaving: another connection has deleted passkey A and not committed yet.
+      // The repo's delete of B must wait for that row lock (not decide on the stale snapshot where A exists).
+      const u = await signUp(t);
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) ids.push((await addPasskey(t, u.access, device())).body.id);
+      await t.services.users.update(u.user.id, { passwordHash: null });
+      const other = new SQL(combo.db.postgres!().url);
+      let second: Promise<unknown> | undefined;
+      await other.begin(async (tx) => {
+        await tx`delete from passkeys where id = ${ids[0]!}`;
+        second = t.services.passkeys.delete(u.user.id, ids[1]!);
+        await Bun.sleep(300);
+      });
+      expect(await second).toEqual({ error: "last_credential" });
+      expect((await t.db.select().from(passkeys).where(eq(passkeys.userId, u.user.id))).map((r) => r.id)).toEqual([ids[1]!]);
+      await other.close();
     });
 
     test("another user's passkey is 404; a disabled account is refused at sign-in", async () => {
