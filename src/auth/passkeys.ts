@@ -1,12 +1,8 @@
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import type { WebAuthnConfig } from "../config";
 import type { NewPasskey } from "../db/passkeys";
@@ -17,6 +13,12 @@ import { fromBase64url, reasonOf, signedChallenge, userHandle, userHandleText } 
 
 type Deps = Pick<Services, "store" | "passkeys">;
 type RelyingParty = NonNullable<WebAuthnConfig>;
+
+// Loaded on the first ceremony, not at start: it and its ASN.1 stack cost ~60 ms to evaluate on
+// Bun, and a Worker isolate that only refreshes tokens never needs it (esbuild keeps the module
+// in the bundle but runs it lazily).
+let library: Promise<typeof import("@simplewebauthn/server")> | undefined;
+const webauthn = () => (library ??= import("@simplewebauthn/server"));
 
 /** 5 minutes to finish a ceremony (API.md): the options' timeout and the challenge's life. */
 export const CHALLENGE_TTL_SECONDS = 300;
@@ -46,6 +48,7 @@ export async function startRegistration(
   user: UserRow,
 ): Promise<PublicKeyCredentialCreationOptionsJSON> {
   const existing = await deps.passkeys.listByUser(user.id);
+  const { generateRegistrationOptions } = await webauthn();
   const options = await generateRegistrationOptions({
     rpName: rp.rpName,
     rpID: rp.rpId,
@@ -75,6 +78,7 @@ export async function finishRegistration(
 ): Promise<Omit<NewPasskey, "name">> {
   const challenge = await deps.store.getAndDelete(registrationKey(userId));
   if (!challenge) throw new PasskeyRejected("no_pending_challenge");
+  const { verifyRegistrationResponse } = await webauthn();
   let verified;
   try {
     verified = await verifyRegistrationResponse({
@@ -107,6 +111,7 @@ export async function finishRegistration(
 
 /** Request options for a sign-in: no allowCredentials (the browser offers its discoverable passkeys). */
 export async function startLogin(deps: Deps, rp: RelyingParty): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { generateAuthenticationOptions } = await webauthn();
   const options = await generateAuthenticationOptions({
     rpID: rp.rpId,
     timeout: CHALLENGE_TTL_SECONDS * 1000,
@@ -131,6 +136,7 @@ export async function finishLogin(deps: Deps, rp: RelyingParty, response: Authen
   if (response.response.userHandle && response.response.userHandle !== userHandleText(passkey.userId)) {
     throw new PasskeyRejected("user_handle_mismatch", passkey);
   }
+  const { verifyAuthenticationResponse } = await webauthn();
   let verified;
   try {
     verified = await verifyAuthenticationResponse({
