@@ -15,6 +15,7 @@ import { meRoutes } from "./routes/me";
 import { mfaRoutes } from "./routes/mfa";
 import { providerRoutes } from "./routes/providers";
 import { sessionRoutes } from "./routes/sessions";
+import { passkeyRoutes } from "./routes/passkeys";
 import { mountDocs, systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
 import { webRoutes } from "./routes/web";
@@ -57,6 +58,7 @@ export function createApp(input: Services) {
   app.route("/", authRoutes);
   app.route("/", providerRoutes);
   app.route("/", identityRoutes);
+  app.route("/", passkeyRoutes);
   app.route("/", meRoutes);
   app.route("/", mfaRoutes);
   app.route("/", sessionRoutes);

@@ -53,8 +53,10 @@ export const ConfigSchema = z
     DATA_ENCRYPTION_KEY: z.string().optional(),
     // A JWK Set of private ES256/EdDSA keys (auth/keys.ts parses and checks it).
     JWT_SIGNING_KEYS: z.string().optional(),
-    WEBAUTHN_RP_ID: z.string().optional(),
-    WEBAUTHN_RP_NAME: z.string().default("edge-auth"),
+    // Defaults to the host of the first origin. Never taken from request headers (a phishing page could send any).
+    WEBAUTHN_RP_ID: z.string().trim().toLowerCase().regex(/^[a-z0-9.-]{1,253}$/, "must be a host name").optional(),
+    WEBAUTHN_RP_NAME: z.string().trim().min(1).max(100).default("edge-auth"),
+    // Empty outside development: passkeys are off (every passkey route is 404).
     WEBAUTHN_ORIGINS: z.string().default(""),
     OAUTH_PROVIDERS: z.string().default(""),
     OAUTH_REDIRECT_URLS: z.string().default(""),
@@ -83,6 +85,9 @@ export const ConfigSchema = z
     if (c.UPSTASH_REDIS_REST_URL && !c.UPSTASH_REDIS_REST_TOKEN) {
       ctx.addIssue({ code: "custom", path: ["UPSTASH_REDIS_REST_TOKEN"], message: "required with UPSTASH_REDIS_REST_URL" });
     }
+    for (const message of webauthnProblems(c.WEBAUTHN_ORIGINS, c.WEBAUTHN_RP_ID)) {
+      ctx.addIssue({ code: "custom", path: ["WEBAUTHN_ORIGINS"], message });
+    }
     if (!!c.ADMIN_EMAIL !== !!c.ADMIN_PASSWORD) {
       ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "ADMIN_EMAIL and ADMIN_PASSWORD go together" });
     }
@@ -109,7 +114,9 @@ function toConfig(c: RawConfig, oauth: OAuthConfig) {
     publicUrl: c.PUBLIC_URL?.replace(/\/$/, ""),
     dataEncryptionKey: c.DATA_ENCRYPTION_KEY ?? "",
     signingKeysJson: c.JWT_SIGNING_KEYS,
-    webauthn: { rpId: c.WEBAUTHN_RP_ID, rpName: c.WEBAUTHN_RP_NAME, origins: list(c.WEBAUTHN_ORIGINS) },
+    webauthn: webauthnConfig(c),
+    // The name people see: the passkey prompt and the authenticator app's issuer (WEBAUTHN_RP_NAME).
+    serviceName: c.WEBAUTHN_RP_NAME,
     // Providers and their OAUTH_<ID>_* keys, parsed by oauth-config.ts.
     oauth,
     introspectionClients: list(c.INTROSPECTION_CLIENTS),
@@ -128,6 +135,44 @@ function toConfig(c: RawConfig, oauth: OAuthConfig) {
     port: c.PORT,
     host: c.HOST,
   };
+}
+
+/** The relying party of passkeys, or null when passkeys are off (no origins outside development). */
+export type WebAuthnConfig = { rpId: string; rpName: string; origins: string[] } | null;
+
+function webauthnConfig(c: RawConfig): WebAuthnConfig {
+  const configured = list(c.WEBAUTHN_ORIGINS);
+  // `bun run dev` works out of the box: the browser must open localhost (not 127.0.0.1) for RP ID localhost.
+  const origins = configured.length > 0 ? configured : c.NODE_ENV === "development" ? [`http://localhost:${c.PORT}`] : [];
+  if (origins.length === 0) return null;
+  return { rpId: c.WEBAUTHN_RP_ID ?? new URL(origins[0]!).hostname, rpName: c.WEBAUTHN_RP_NAME, origins };
+}
+
+/**
+ * What is wrong with WEBAUTHN_ORIGINS: each must be an origin a browser allows WebAuthn on
+ * (https, or http on localhost), and each host must be the RP ID or below it, else no browser
+ * would ever produce a credential that verifies.
+ */
+function webauthnProblems(raw: unknown, rpIdRaw: unknown): string[] {
+  if (typeof raw !== "string") return [];
+  const origins = list(raw);
+  const problems: string[] = [];
+  let rpId = typeof rpIdRaw === "string" ? rpIdRaw : undefined;
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      problems.push(`"${origin}" is not a URL`);
+      continue;
+    }
+    const local = url.hostname === "localhost" || url.hostname.endsWith(".localhost");
+    if (url.origin !== origin) problems.push(`"${origin}" is not an origin (scheme://host[:port], no path or trailing slash)`);
+    else if (url.protocol !== "https:" && !(url.protocol === "http:" && local)) problems.push(`"${origin}" must be https (http only on localhost)`);
+    rpId ??= url.hostname;
+    if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) problems.push(`"${origin}" is not on the RP ID ${rpId}`);
+  }
+  return problems;
 }
 
 /** A comma-separated setting as a list, blanks dropped. */

@@ -127,3 +127,28 @@ describe("JWT_SECRET", () => {
     expect(parseError({ JWT_SECRET: 12345678901234567890123456789012345 })).toContain("JWT_SECRET");
   });
 });
+
+describe("WebAuthn relying party", () => {
+  const base = { DATA_ENCRYPTION_KEY: KEY, JWT_SECRET: SECRET };
+  test("off outside development without origins; development defaults to http://localhost:<PORT>", () => {
+    expect(parseConfig(base).webauthn).toBeNull();
+    expect(parseConfig({ NODE_ENV: "development", PORT: "9000" }).webauthn).toEqual({ rpId: "localhost", rpName: "edge-auth", origins: ["http://localhost:9000"] });
+  });
+
+  test("the RP ID defaults to the first origin's host; several origins under one RP ID", () => {
+    const c = parseConfig({ ...base, WEBAUTHN_ORIGINS: "https://auth.example.com, https://app.example.com", WEBAUTHN_RP_ID: "Example.com", WEBAUTHN_RP_NAME: "Example" });
+    expect(c.webauthn).toEqual({ rpId: "example.com", rpName: "Example", origins: ["https://auth.example.com", "https://app.example.com"] });
+    expect(parseConfig({ ...base, WEBAUTHN_ORIGINS: "https://auth.example.com" }).webauthn?.rpId).toBe("auth.example.com");
+  });
+
+  test("every origin must be an https origin (http only on localhost) on the RP ID, all listed at once", () => {
+    const message = parseError({ ...base, WEBAUTHN_ORIGINS: "https://a.example.com/, http://b.example.com, nonsense, https://other.org", WEBAUTHN_RP_ID: "example.com", JWT_SECRET: "short" });
+    expect(message).toContain('"https://a.example.com/" is not an origin');
+    expect(message).toContain('"http://b.example.com" must be https');
+    expect(message).toContain('"nonsense" is not a URL');
+    expect(message).toContain('"https://other.org" is not on the RP ID example.com');
+    expect(message).toContain("JWT_SECRET");
+    expect(parseError({ ...base, WEBAUTHN_ORIGINS: "https://a.example.com", WEBAUTHN_RP_ID: "not a host" })).toContain("WEBAUTHN_RP_ID");
+    expect(parseConfig({ ...base, WEBAUTHN_ORIGINS: "http://localhost:3000" }).webauthn?.rpId).toBe("localhost");
+  });
+});

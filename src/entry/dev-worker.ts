@@ -45,6 +45,8 @@ for (const key of new Set(keys)) {
 bindings.JWT_SECRET ??= Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
 bindings.DATA_ENCRYPTION_KEY ??= Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
 Object.assign(bindings, workerBackendBindings(backendsEnv));
+// PORT is not a binding, so the Worker's development default origin would be :8787 whatever PORT says.
+bindings.WEBAUTHN_ORIGINS ??= `http://localhost:${Bun.env.PORT || "8787"}`;
 
 // Bindings go through a private env file, not argv, so secrets do not show in `ps`.
 const dir = mkdtempSync(join(tmpdir(), "edge-auth-dev-worker-"));

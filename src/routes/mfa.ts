@@ -112,7 +112,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     await confirmPassword(c, user, c.req.valid("json").password);
     const secret = await startEnrollment(s, user.id);
     // The issuer is the service's display name (WEBAUTHN_RP_NAME, default "edge-auth"): what the app lists.
-    return c.json({ secret, otpauth_uri: otpauthUri(secret, s.config.webauthn.rpName, user.email) }, 200);
+    return c.json({ secret, otpauth_uri: otpauthUri(secret, s.config.serviceName, user.email) }, 200);
   })
   .openapi(confirm, async (c) => {
     const s = c.var.frame;

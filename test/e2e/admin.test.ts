@@ -40,7 +40,7 @@ describe.skipIf(!hasChromium)("web UI: user management for admins", () => {
     await page.goto(server.url);
     await page.getByLabel("Email").fill(ADMIN.email);
     await page.getByLabel("Password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("button", { name: "Users" }).click();
     await page.getByRole("heading", { name: "Users" }).waitFor();
     return { page, errors };

@@ -100,10 +100,10 @@ describe.skipIf(!hasChromium)("web UI: accounts (real server, real browser)", ()
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     await page.getByLabel("Email").fill("ada@example.com");
     await page.getByLabel("Password").fill("wrong password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.locator('.field-error[data-for="password"]').filter({ hasText: "incorrect" }).waitFor();
     await page.getByLabel("Password").fill("correct horse battery");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "Hello, Ada Lovelace" }).waitFor();
     expect(errors).toEqual([]);
   }, 60_000);
@@ -123,7 +123,7 @@ describe.skipIf(!hasChromium)("web UI: accounts (real server, real browser)", ()
     await page.getByText("Your password was changed").waitFor();
     expect(await page.getByLabel("Email").inputValue()).toBe("grace@example.com");
     await page.getByLabel("Password").fill("second password 2");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "Hello, Grace" }).waitFor();
     await screenshot(page, "profile-phone");
     // The reset ended every session: the first tab is signed out at its next request.
@@ -141,7 +141,7 @@ describe.skipIf(!hasChromium)("web UI: accounts (real server, real browser)", ()
     const { page } = await open();
     await page.getByLabel("Email").fill("late@example.com");
     await page.getByLabel("Password").fill("late password 1");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByText("Verify your email first").waitFor();
     expect(await page.getByLabel("Email").inputValue()).toBe("late@example.com");
     await page.getByLabel("6-digit code").fill(await mail.code("late@example.com", "verify-email"));
@@ -154,10 +154,10 @@ describe.skipIf(!hasChromium)("web UI: accounts (real server, real browser)", ()
     await page.getByLabel("Email").fill("nobody@example.com");
     await page.getByLabel("Password").fill("not the password");
     for (let i = 0; i < 5; i++) {
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).click();
       await page.locator('.field-error[data-for="password"]').filter({ hasText: "incorrect" }).waitFor();
     }
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.locator(".form-error").filter({ hasText: /Try again in (1[45]) minutes/ }).waitFor();
     await screenshot(page, "rate-limited-desktop");
   }, 60_000);
@@ -184,7 +184,7 @@ describe.skipIf(!hasChromium)("web UI: accounts (real server, real browser)", ()
 
     await page.getByLabel("Email").fill("linus@example.com");
     await page.getByLabel("Password").fill("new password 22");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "Hello, Linus" }).waitFor();
     await page.locator(".danger-zone").getByLabel("Password").fill("new password 22");
     await page.getByRole("button", { name: "Delete my account" }).click();
@@ -193,7 +193,7 @@ describe.skipIf(!hasChromium)("web UI: accounts (real server, real browser)", ()
     await page.getByText("Your account was deleted.").waitFor();
     await page.getByLabel("Email").fill("linus@example.com");
     await page.getByLabel("Password").fill("new password 22");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.locator('.field-error[data-for="password"]').filter({ hasText: "incorrect" }).waitFor();
   }, 60_000);
 });

@@ -35,6 +35,14 @@ export function startMailCatcher() {
   };
 }
 
+/** A TCP port that was free a moment ago (for a server that must know its own origin before it starts). */
+export function freePort(): number {
+  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response(null) });
+  const port = probe.port!;
+  probe.stop(true);
+  return port;
+}
+
 export type RunningServer = { url: string; child: Subprocess; stop(): Promise<void> };
 
 /**

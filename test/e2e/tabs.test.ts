@@ -35,7 +35,7 @@ describe.skipIf(!hasChromium)("web UI: two tabs share one session without racing
     await a.goto(server.url);
     await a.getByLabel("Email").fill(EMAIL);
     await a.getByLabel("Password").fill(PASSWORD);
-    await a.getByRole("button", { name: "Sign in" }).click();
+    await a.getByRole("button", { name: "Sign in", exact: true }).click();
     await signedIn(a);
     await b.goto(server.url);
     await signedIn(b);

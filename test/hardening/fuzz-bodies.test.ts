@@ -1,6 +1,8 @@
 import { beforeEach, describe, test } from "bun:test";
 import fc from "fast-check";
-import { anyValue, assertProperty, bodyFor, fixture, sendAndCheck, type Fixture } from "./fuzz-support";
+import { call } from "../support/http";
+import { SoftwareAuthenticator } from "../support/software-authenticator";
+import { anyValue, assertProperty, bodyFor, fixture, nasty, sendAndCheck, type Fixture } from "./fuzz-support";
 
 /** Every endpoint of API.md that reads a JSON body, with the fields it knows. */
 const JSON_ENDPOINTS: [string, string, string[]][] = [
@@ -27,6 +29,11 @@ const JSON_ENDPOINTS: [string, string, string[]][] = [
   ["DELETE", "/users/:id/mfa", []],
   ["DELETE", "/users/me/sessions/:id", []],
   ["DELETE", "/users/:id/sessions", []],
+  ["POST", "/users/me/passkeys/options", []],
+  ["POST", "/users/me/passkeys", ["credential", "name"]],
+  ["PATCH", "/users/me/passkeys/:id", ["name"]],
+  ["POST", "/auth/passkey/options", []],
+  ["POST", "/auth/passkey/login", ["credential"]],
 ];
 
 // A fresh app per property: an earlier endpoint's logout-all or delete must not starve the next one.
@@ -85,4 +92,62 @@ describe("form bodies on /auth/token", () => {
       { numRuns: 60 },
     );
   }, 60_000);
+});
+
+describe("mutated passkey credentials", () => {
+  // A real credential with one field replaced, cut or re-typed: never a 5xx, never a row or a session.
+  const paths = {
+    registration: ["id", "rawId", "type", "response", "response.clientDataJSON", "response.attestationObject", "response.transports", "clientExtensionResults", "authenticatorAttachment"],
+    login: ["id", "rawId", "type", "response", "response.clientDataJSON", "response.authenticatorData", "response.signature", "response.userHandle", "clientExtensionResults"],
+  };
+  const mutation = fc.oneof(
+    anyValue.map((v) => () => v),
+    nasty.map((v) => () => v),
+    fc.nat({ max: 40 }).map((n) => (old: unknown) => (typeof old === "string" ? old.slice(0, n) : old)),
+    fc.constant((old: unknown) => (typeof old === "string" ? `${old.slice(1)}${old[0] === "A" ? "B" : "A"}` : old)),
+    fc.constant((old: unknown) => (typeof old === "string" ? old.repeat(40) : old)),
+  );
+  const mutate = (credential: Record<string, any>, path: string, change: (old: unknown) => unknown) => {
+    const copy = structuredClone(credential);
+    const [head, tail] = path.split(".") as [string, string?];
+    if (tail) copy[head][tail] = change(copy[head][tail]);
+    else copy[head] = change(copy[head]);
+    return copy;
+  };
+
+  for (const kind of ["registration", "login"] as const) {
+    test(kind, async () => {
+      const device = new SoftwareAuthenticator("http://localhost:8787");
+      if (kind === "login") {
+        const options = await call(f, "POST", "/users/me/passkeys/options", { token: f.user.access, json: {} });
+        await call(f, "POST", "/users/me/passkeys", { token: f.user.access, json: { credential: await device.create(options.body as never) } });
+      }
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...paths[kind]), mutation, async (path, change) => {
+          const registration = kind === "registration";
+          const options = registration
+            ? await call(f, "POST", "/users/me/passkeys/options", { token: f.user.access, json: {} })
+            : await call(f, "POST", "/auth/passkey/options", { json: {} });
+          const valid = registration ? await new SoftwareAuthenticator("http://localhost:8787").create(options.body as never) : await device.get(options.body as never);
+          const credential = mutate(valid, path, change);
+          // A mutation that changed nothing (or only what is not checked) may pass: only check the failures.
+          if (JSON.stringify(credential) === JSON.stringify(valid)) return;
+          const res = await sendAndCheck(f, {
+            method: "POST",
+            path: registration ? "/users/me/passkeys" : "/auth/passkey/login",
+            headers: { "content-type": "application/json", ...(registration ? { authorization: `Bearer ${f.user.access}` } : {}) },
+            body: JSON.stringify({ credential }),
+          });
+          // Bytes after the attestation object's CBOR map are ignored by the decoder (nothing reads or
+          // signs them; refusing them would risk real authenticators with unusual CBOR): only appending may pass.
+          const mutated: unknown = credential.response?.attestationObject;
+          const appended = path === "response.attestationObject" && typeof mutated === "string" && mutated.startsWith(valid.response.attestationObject);
+          if (res.status < 400 && !appended && !["clientExtensionResults", "authenticatorAttachment", "response.transports", "response.userHandle"].includes(path)) {
+            throw new Error(`${kind}: a credential with ${path} changed was accepted (${res.status})`);
+          }
+        }),
+        { numRuns: 60 },
+      );
+    }, 60_000);
+  }
 });

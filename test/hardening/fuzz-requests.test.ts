@@ -20,6 +20,8 @@ const ROUTES: [string, string][] = [
   ["GET", "/users/:id/sessions"], ["DELETE", "/users/:id/sessions"], ["GET", "/audit"],
   ["GET", "/auth/providers"], ["GET", "/auth/oauth/fuzz/authorize"], ["GET", "/auth/oauth/fuzz/callback"], ["GET", "/auth/oauth/:id/authorize"],
   ["GET", "/users/me/identities"], ["DELETE", "/users/me/identities/:id"],
+  ["POST", "/users/me/passkeys/options"], ["POST", "/users/me/passkeys"], ["GET", "/users/me/passkeys"],
+  ["PATCH", "/users/me/passkeys/:id"], ["DELETE", "/users/me/passkeys/:id"], ["POST", "/auth/passkey/options"], ["POST", "/auth/passkey/login"],
 ];
 
 let f: Fixture;

@@ -1,7 +1,7 @@
 import { expect } from "bun:test";
 import { asc } from "drizzle-orm";
 import fc from "fast-check";
-import { recoveryCodes, totpFactors, users } from "../../src/db/schema";
+import { passkeys, recoveryCodes, totpFactors, users } from "../../src/db/schema";
 import { createMemoryStore } from "../../src/store/memory";
 import { buildTestApp, TEST_SECRET, type TestApp } from "../support/app";
 import { createFakeClock } from "../support/clock";
@@ -13,15 +13,16 @@ import { firstStep, signUpWithTotp, type TotpUser } from "../support/mfa";
 export const CODE_STATUS: Record<string, number> = {
   validation_failed: 400, invalid_credentials: 401, invalid_token: 401, invalid_code: 400,
   email_not_verified: 403, forbidden: 403, not_found: 404, method_not_allowed: 405, email_taken: 409,
-  last_admin: 409, mfa_required: 403, mfa_already_enabled: 409, mfa_not_enabled: 409, invalid_redirect: 400, last_credential: 409,
-  payload_too_large: 413, unsupported_media_type: 415, rate_limited: 429,
+  last_admin: 409, mfa_required: 403, mfa_already_enabled: 409, mfa_not_enabled: 409, invalid_redirect: 400, invalid_passkey: 400,
+  last_credential: 409, payload_too_large: 413, unsupported_media_type: 415, rate_limited: 429,
   unavailable: 503, internal: 500,
 };
 // mfa_required adds mfa_token and methods (API.md "Two-step sign-in").
 const PROBLEM_KEYS = new Set(["type", "title", "status", "code", "detail", "errors", "mfa_token", "methods"]);
 
 // Counters a rejected attempt is meant to bump (rate limits, failed logins, wrong codes): not "state".
-const COUNTER_PREFIXES = ["rl:", "lf:", "otpa:", "mfaf:"];
+// Passkey challenges (pkr:, pkl:) too: any attempt that names one uses it up, by design (one try per challenge).
+const COUNTER_PREFIXES = ["rl:", "lf:", "otpa:", "mfaf:", "pkr:", "pkl:"];
 
 export type Fixture = TestApp & {
   store: ListingStore;
@@ -41,7 +42,7 @@ export async function fixture(): Promise<Fixture> {
   // The per-client limit would turn most of the run into 429s; it gets its own property below.
   // One provider (at a closed port: nothing leaves the machine), so its routes get past the 404.
   const provider = { OAUTH_PROVIDERS: "fuzz", OAUTH_FUZZ_CLIENT_ID: "c", OAUTH_FUZZ_CLIENT_SECRET: "s", OAUTH_FUZZ_ISSUER: "http://127.0.0.1:9" };
-  const app = await buildTestApp({ store, env: { RATE_LIMIT_AUTH_PER_MINUTE: "0", ...provider } });
+  const app = await buildTestApp({ store, env: { RATE_LIMIT_AUTH_PER_MINUTE: "0", WEBAUTHN_ORIGINS: "http://localhost:8787", ...provider } });
   const user = await signUp(app, "fuzz-user@example.com", "correct horse battery");
   const admin = await signInAdmin(app, "fuzz-admin@example.com", "admin password 1");
   // A second session of the user, ended by logout: its refresh token is real but dead.
@@ -67,7 +68,8 @@ export async function snapshot(f: Fixture): Promise<string> {
   const rows = await f.db.select().from(users).orderBy(asc(users.id));
   const factors = await f.db.select().from(totpFactors).orderBy(asc(totpFactors.userId));
   const codes = await f.db.select().from(recoveryCodes).orderBy(asc(recoveryCodes.id));
-  return JSON.stringify({ rows, factors, codes, store: await f.store.dump({ ignorePrefixes: COUNTER_PREFIXES }) });
+  const keys = await f.db.select().from(passkeys).orderBy(asc(passkeys.id));
+  return JSON.stringify({ rows, factors, codes, keys, store: await f.store.dump({ ignorePrefixes: COUNTER_PREFIXES }) });
 }
 
 // Generic leak patterns, checked only when the request itself did not contain them (echoed field names are fine).

@@ -8,7 +8,10 @@ import { scalarScriptPath, STATIC_DIR } from "../../src/web/scalar";
 import { available, requires } from "../support/requirements";
 import { buildWorker, type WorkerBuild } from "../support/worker-build";
 
-const BUDGET_BYTES = 250 * 1024;
+// 400 KiB (issue 13): @simplewebauthn/server with its ASN.1/X.509 stack (asn1js, @peculiar/*,
+// tsyringe, reflect-metadata, tiny-cbor) took the bundle from 209 to 306 KiB gzip (705 -> 1054 KiB
+// minified); the other capabilities' libraries (otpauth, jose, openid-client) need room too.
+const BUDGET_BYTES = 400 * 1024;
 
 if (requires("node22", available.node22(), "wrangler needs Node >= 22.12: run bun install (it brings Node 22 as the optional dependency node-<os>-<cpu>), or install Node >= 22.12")) {
   describe("the Worker bundle", () => {

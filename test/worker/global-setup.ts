@@ -56,6 +56,8 @@ export default async function setup(project: TestProject) {
     OAUTH_MOCK_CLIENT_SECRET: "workerd-client-secret",
     OAUTH_MOCK_ISSUER: oidc.issuer,
     OAUTH_REDIRECT_URLS: "https://app.example.com/callback",
+    // The passkey tests' software authenticator signs for this origin (RP ID localhost).
+    WEBAUTHN_ORIGINS: "http://localhost:8787",
   });
   project.provide("oidcIssuer", oidc.issuer);
 

@@ -2,6 +2,7 @@ import { request, type TokenPair, type User } from "../api";
 import type { Ctx } from "../context";
 import { busy, field, form, h, notice, showError } from "../dom";
 import { providerButtons } from "./providers";
+import { passkeySignIn } from "./passkey-sign-in";
 
 const email = (value = "") => field("Email", "email", { type: "email", autocomplete: "email", required: true, value });
 const password = (label: string, name: string, autocomplete: string) =>
@@ -23,7 +24,9 @@ export async function signedIn(ctx: Ctx, pair: TokenPair, user?: User) {
 
 /** Sign in; an unverified account is taken to the code form. */
 export function signInView(ctx: Ctx): HTMLElement {
-  const f = form([email(ctx.state.email), password("Password", "password", "current-password")], "Sign in", async (v, el) => {
+  // "webauthn": the browser may offer the account's passkeys in this field's autofill.
+  const emailField = field("Email", "email", { type: "email", autocomplete: "username webauthn", required: true, value: ctx.state.email ?? "" });
+  const f = form([emailField, password("Password", "password", "current-password")], "Sign in", async (v, el) => {
     try {
       await signedIn(ctx, await request<TokenPair>("POST", "/auth/login", { email: v.email, password: v.password }));
     } catch (error) {
@@ -36,7 +39,8 @@ export function signInView(ctx: Ctx): HTMLElement {
       showError(el, error, { invalid_credentials: "password" });
     }
   });
-  return page("Sign in", ctx, f, providerButtons(), h("p", { class: "links" }, link("Create an account", () => ctx.go("signup")), link("Forgot your password?", () => ctx.go("forgot"))));
+  const passkey = passkeySignIn((pair) => signedIn(ctx, pair));
+  return page("Sign in", ctx, f, passkey, providerButtons(), h("p", { class: "links" }, link("Create an account", () => ctx.go("signup")), link("Forgot your password?", () => ctx.go("forgot"))));
 }
 
 /** Create an account, then enter the code that was mailed. */

@@ -4,6 +4,7 @@ import { busy, confirmAction, field, form, h, notice, showError } from "../dom";
 import { totpSection } from "./totp";
 import { eventList, mySessions } from "./activity";
 import { identitiesCard } from "./providers";
+import { passkeysSection } from "./passkeys";
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
@@ -81,6 +82,7 @@ export function profileView(ctx: Ctx): HTMLElement {
     h("section", { class: "card" }, h("h2", {}, "Profile"), nameForm),
     h("section", { class: "card" }, h("h2", {}, "Password"), passwordForm),
     totpSection(ctx),
+    passkeysSection(ctx, say),
     h("section", { class: "card" }, h("h2", {}, "Sessions"), sessionsBox),
     h("section", { class: "card" }, h("h2", {}, "Where you're signed in"), mySessions(ctx), sessionsBox),
     h("section", { class: "card" }, h("h2", {}, "Recent activity"), eventList(ctx, "/users/me/activity", false)),
