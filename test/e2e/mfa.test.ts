@@ -50,7 +50,7 @@ describe.skipIf(!hasChromium)("web UI: two-step sign-in (real server, real brows
   async function signIn(page: Page, email: string, password: string) {
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByRole("heading", { name: "Two-step sign-in" }).waitFor();
   }
 

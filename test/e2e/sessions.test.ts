@@ -31,7 +31,7 @@ describe.skipIf(!hasChromium)("web UI: where you're signed in, and what happened
     await page.goto(server.url);
     await page.getByLabel("Email").fill(ADMIN.email);
     await page.getByLabel("Password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByTestId("email").filter({ hasText: ADMIN.email }).waitFor();
     return { page, errors, close: () => context.close() };
   }
