@@ -8,10 +8,12 @@ import { DatabaseUnavailableError } from "./db/errors";
 import { ApiError, problem } from "./errors";
 import { authRateLimit, exposedHeaders, isApiPath, requestFrame, requireBodyType } from "./middleware";
 import { authRoutes } from "./routes/auth";
+import { introspectRoutes } from "./routes/introspect";
 import { meRoutes } from "./routes/me";
 import { mountDocs, systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
 import { webRoutes } from "./routes/web";
+import { wellKnownRoutes } from "./routes/well-known";
 import type { AppEnv, Services } from "./services";
 import { StoreUnavailableError } from "./store/store";
 
@@ -49,6 +51,8 @@ export function createApp(input: Services) {
   // Order matters: /users/me must be matched before /users/{id}.
   app.route("/", systemRoutes);
   app.route("/", authRoutes);
+  app.route("/", introspectRoutes);
+  app.route("/", wellKnownRoutes);
   app.route("/", meRoutes);
   app.route("/", userRoutes);
   mountDocs(app);

@@ -8,6 +8,7 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateSigningKey } from "../auth/key-generate";
 import { ConfigSchema } from "../config";
 import { workerBackendBindings } from "../../test/support/worker-bindings";
 
@@ -40,6 +41,8 @@ for (const key of Object.keys(ConfigSchema.shape)) {
 }
 // A fresh secret per run unless one is given: tokens do not outlive this dev server.
 bindings.JWT_SECRET ??= Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
+// And a fresh ES256 key set, so the JWKS is never empty in development.
+bindings.JWT_SIGNING_KEYS ??= JSON.stringify({ keys: [await generateSigningKey("ES256")] });
 bindings.DATA_ENCRYPTION_KEY ??= Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
 Object.assign(bindings, workerBackendBindings(backendsEnv));
 
