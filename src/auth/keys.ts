@@ -64,13 +64,14 @@ async function buildKeyring(keys: SigningJwk[]): Promise<Keyring> {
   const verifiers = new Map<string, { alg: SigningAlg; key: CryptoKey }>();
   let sign: Keyring["sign"] | undefined;
   for (const [i, jwk] of keys.entries()) {
-    const publicKey = (await importJWK(publicHalf(jwk), jwk.alg)) as CryptoKey;
-    const signer = await signerFor(jwk);
-    // A key whose d does not belong to its x/y would sign tokens that nobody can verify: refuse to start.
+    // A key whose d does not belong to its x/y would sign tokens that nobody can verify: refuse to
+    // start. The import itself may notice (node:crypto checks EC pairs), else the probe signature does.
+    const mismatch = new ConfigError(`Invalid configuration:\n  JWT_SIGNING_KEYS: key ${JSON.stringify(jwk.kid)}: the private part "d" does not belong to its public part`);
     const probe = "edge-auth key check";
-    if (!(await signatureMatches(jwk.alg, publicKey, probe, await signer(probe)))) {
-      throw new ConfigError(`Invalid configuration:\n  JWT_SIGNING_KEYS: key ${JSON.stringify(jwk.kid)}: the private part "d" does not belong to its public part`);
-    }
+    const [publicKey, signer] = await Promise.all([importJWK(publicHalf(jwk), jwk.alg) as Promise<CryptoKey>, signerFor(jwk)]).catch(() => {
+      throw mismatch;
+    });
+    if (!(await signatureMatches(jwk.alg, publicKey, probe, await signer(probe)))) throw mismatch;
     verifiers.set(jwk.kid, { alg: jwk.alg, key: publicKey });
     if (i === 0) sign = signer;
   }

@@ -38,19 +38,24 @@ function authenticate(header: string | undefined, clients: IntrospectionClient[]
   }
   const colon = decoded.indexOf(":");
   if (colon < 0) return undefined;
-  // RFC 6749 §2.3.1: client id and secret are form-urlencoded before Basic encoding.
-  const [id, secret] = [decoded.slice(0, colon), decoded.slice(colon + 1)].map((part) => {
+  const raw = { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding; many clients skip
+  // that, so the bytes as sent are tried as well.
+  const formDecode = (part: string) => {
     try {
       return decodeURIComponent(part.replace(/\+/g, " "));
     } catch {
       return part;
     }
-  });
+  };
+  const candidates = [raw, { id: formDecode(raw.id), secret: formDecode(raw.secret) }];
   // Every client is compared, in constant time (secret and id), so timing tells neither which ids exist nor how much matched.
   let found: IntrospectionClient | undefined;
   for (const client of clients) {
-    const ok = timingSafeEqual(client.secret, secret!) && timingSafeEqual(client.id, id!);
-    if (ok) found = client;
+    for (const { id, secret } of candidates) {
+      const ok = timingSafeEqual(client.secret, secret) && timingSafeEqual(client.id, id);
+      if (ok) found = client;
+    }
   }
   return found;
 }

@@ -1,7 +1,7 @@
 // Asymmetric JWT helpers for tests, on WebCrypto and jose only: the same file runs under Bun and
 // inside workerd (test/worker), so both prove the same forgeries fail.
 import { generateSigningKey } from "../../src/auth/key-generate";
-import type { SigningAlg, SigningJwk } from "../../src/auth/key-set";
+import type { SigningJwk } from "../../src/auth/key-set";
 
 const utf8 = new TextEncoder();
 const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -31,8 +31,9 @@ export async function forgeJwt({ header, payload, sign }: Forge): Promise<string
 }
 
 /** A fresh key pair of each kind, as private JWKs. */
-export async function freshKeys(): Promise<Record<SigningAlg, SigningJwk>> {
-  return { ES256: await generateSigningKey("ES256"), EdDSA: await generateSigningKey("EdDSA") };
+export async function freshKeys(): Promise<{ ES256: Extract<SigningJwk, { alg: "ES256" }>; EdDSA: Extract<SigningJwk, { alg: "EdDSA" }> }> {
+  const [es, ed] = await Promise.all([generateSigningKey("ES256"), generateSigningKey("EdDSA")]);
+  return { ES256: es as Extract<SigningJwk, { alg: "ES256" }>, EdDSA: ed as Extract<SigningJwk, { alg: "EdDSA" }> };
 }
 
 /** The same key material under another kid (an attacker's key claiming to be ours). */
