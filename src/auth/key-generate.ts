@@ -16,7 +16,7 @@ export const DEFAULT_SIGNING_ALG: SigningAlg = "ES256";
 export async function generateSigningKey(alg: SigningAlg = DEFAULT_SIGNING_ALG, now = new Date()): Promise<SigningJwk> {
   const params = alg === "ES256" ? { name: "ECDSA", namedCurve: "P-256" } : { name: "Ed25519" };
   const pair = (await crypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
-  const jwk = (await crypto.subtle.exportKey("jwk", pair.privateKey)) as Record<string, unknown>;
+  const jwk = (await crypto.subtle.exportKey("jwk", pair.privateKey)) as unknown as Record<string, unknown>;
   const draft = { ...jwk, kid: "draft", alg };
   const parsed = parseSigningKeySet(JSON.stringify({ keys: [draft] }));
   if ("problems" in parsed) throw new Error(`generated key did not parse: ${parsed.problems.join("; ")}`);

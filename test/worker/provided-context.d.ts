@@ -7,5 +7,9 @@ declare module "vitest" {
     bindings: Record<string, string>;
     /** Base URL of the mail catcher (GET /mail?to=… lists what an address got). */
     mailCatcherUrl: string;
+    /** The Worker's JWT_SIGNING_KEYS: [ES256 (signs), EdDSA], private JWKs, so tests can sign as the server does. */
+    signingKeys: string;
+    /** The `id:secret` of the Worker's one INTROSPECTION_CLIENTS entry. */
+    introspectionClient: string;
   }
 }
