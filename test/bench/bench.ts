@@ -12,7 +12,8 @@ import { compareWithBaseline } from "./compare";
 import { bearerRoundRobin, freshRegistrations, randomLogins, refreshChains, staticGet } from "./lua";
 import { startMailCatcher } from "./mail-catcher";
 import { ALL_SCENARIOS, parseOptions } from "./options";
-import { BENCH_PASSWORD, freshRefreshTokens, login, prepareApiUsers } from "./prepare";
+import { generateSigningKey } from "../../src/auth/key-generate";
+import { BENCH_PASSWORD, freshPairs, freshRefreshTokens, login, prepareApiUsers } from "./prepare";
 import { formatTable, percentOf, type ScenarioResult } from "./report";
 import { deepId, seedUsers } from "./seed";
 import { startServer, type Child } from "./server";
@@ -54,23 +55,20 @@ try {
     return id;
   };
   const deep = await seed();
-  server = await startServer(
-    {
-      ...backends.serverEnv,
-      NODE_ENV: "production",
-      BCRYPT_COST: String(options.bcryptCost),
-      JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
-      DATA_ENCRYPTION_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
-      MAIL_TRANSPORT: "webhook",
-      MAIL_WEBHOOK_URL: mail.url,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      // The bench is one client hammering /auth/*: the per-address limit would answer 429s.
-      RATE_LIMIT_AUTH_PER_MINUTE: "0",
-    },
-    options.serverLog,
-    options.profile ? resultsDir : undefined,
-  );
+  const serverEnv = {
+    ...backends.serverEnv,
+    NODE_ENV: "production",
+    BCRYPT_COST: String(options.bcryptCost),
+    JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
+    DATA_ENCRYPTION_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
+    MAIL_TRANSPORT: "webhook",
+    MAIL_WEBHOOK_URL: mail.url,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    // The bench is one client hammering /auth/*: the per-address limit would answer 429s.
+    RATE_LIMIT_AUTH_PER_MINUTE: "0",
+  };
+  server = await startServer(serverEnv, options.serverLog, options.profile ? resultsDir : undefined);
   log(`server up at ${server.url} (pid ${server.pid}); preparing ${load.connections + load.threads} users through the API...`);
   // One spare per thread: wrk's pre-run check of the refresh script takes a token it never sends.
   const prepared = await prepareApiUsers(server.url, mail, load.connections + load.threads, runId);
@@ -113,6 +111,30 @@ try {
     if (scenario === "login" || scenario === "register") note = `bcrypt ceiling: ${percentOf(r.rps, ceilings.bcryptPerSecond)}`;
     else note = `HTTP ceiling: ${percentOf(r.rps, ceilings.helloRps)}`;
     results.push({ name, round, ...r, note });
+  }
+
+  if (options.signing.keys) {
+    // The same backends and users, a server that signs with a key pair: me and refresh again.
+    const alg = options.signing.alg;
+    await server.stop();
+    const keys = JSON.stringify({ keys: [await generateSigningKey(alg)] });
+    server = await startServer({ ...serverEnv, JWT_SIGNING_KEYS: keys }, options.serverLog, options.profile ? resultsDir : undefined);
+    log(`server with JWT_SIGNING_KEYS (${alg}) up at ${server.url}; fresh logins...`);
+    const keyedAccess = await write(`access-${alg}.txt`, (await freshPairs(server.url, prepared.emails)).map((p) => p.access_token));
+    for (let r = 1; r <= options.rounds; r++) for (const scenario of (["me", "refresh"] as const).filter(wanted)) {
+      const name = `${scenario}/${alg}${r === 1 ? "" : ` #${r}`}`;
+      const [script, path, args] =
+        scenario === "me"
+          ? [bearerRoundRobin("/users/me"), "/users/me", [keyedAccess, threads]]
+          : [refreshChains(), "/auth/refresh", [await write(`refresh-${alg}-${r}.txt`, await freshRefreshTokens(server.url, prepared.emails)), threads]];
+      await waitIdle(server.pid);
+      if (options.warmup && scenario === "me") await runWrk({ ...load, duration: options.warmup }, dir, `${name}-warmup`, script, server.url + path, args, server.pid);
+      log(`running ${name}...`);
+      const result = await runWrk(load, dir, name, script, server.url + path, args, server.pid);
+      const hs = results.find((x) => x.name === (r === 1 ? scenario : `${scenario} #${r}`));
+      const note = hs ? `vs HS256: ${percentOf(result.rps, hs.rps)} req/s, CPU ${result.cpuUsPerRequest} vs ${hs.cpuUsPerRequest} us` : undefined;
+      results.push({ name, round: r, server: alg, ...result, note });
+    }
   }
 } finally {
   await server?.stop();
