@@ -19,6 +19,10 @@ const API_ROUTES: [string, string][] = [
   ["post", "/auth/logout-all"],
   ["post", "/auth/password/forgot"],
   ["post", "/auth/password/reset"],
+  ["post", "/auth/introspect"],
+  ["get", "/.well-known/jwks.json"],
+  ["get", "/.well-known/openid-configuration"],
+  ["get", "/.well-known/oauth-authorization-server"],
   ["get", "/users/me"],
   ["patch", "/users/me"],
   ["post", "/users/me/password"],
@@ -92,7 +96,11 @@ describe("GET /openapi.json", () => {
     for (const field of ["username", "password", "refresh_token"]) expect(form.properties[field]).toBeDefined();
     const protectedRoutes = API_ROUTES.filter(([, p]) => p.startsWith("/users") || p === "/auth/logout-all");
     for (const [method, path] of protectedRoutes) expect(doc.paths[path][method].security?.length).toBeGreaterThan(0);
-    for (const [method, path] of API_ROUTES.filter((r) => !protectedRoutes.includes(r))) expect(doc.paths[path][method].security).toBeUndefined();
+    // Introspection takes a client's HTTP Basic credentials, not a user's bearer token.
+    expect(doc.paths["/auth/introspect"].post.security).toEqual([{ introspectionClient: [] }]);
+    expect(doc.components.securitySchemes.introspectionClient).toMatchObject({ type: "http", scheme: "basic" });
+    const open = API_ROUTES.filter((r) => !protectedRoutes.includes(r) && r[1] !== "/auth/introspect");
+    for (const [method, path] of open) expect(doc.paths[path][method].security).toBeUndefined();
   });
 
   test("request schemas are the ones that validate: strict bodies, password byte limits, list limits", async () => {
