@@ -83,6 +83,10 @@ export const verifyAccessTokens = (options: VerifyAccessTokensOptions): Middlewa
   const issuer = options.issuer;
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
   const discoveryUrl = options.discoveryUrl ?? `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
+  // A mistake in the wiring, not a bad token: said once, at start, instead of a 503 per request.
+  if (!/^https?:\/\//.test(discoveryUrl)) {
+    throw new TypeError(`verifyAccessTokens: the issuer ${JSON.stringify(issuer)} is not a URL; set the server's PUBLIC_URL, or pass discoveryUrl`);
+  }
   let discovered: Promise<{ metadata: Metadata; keys: ReturnType<typeof createRemoteJWKSet> }> | undefined;
 
   const discover = () => {

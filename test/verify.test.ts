@@ -195,3 +195,8 @@ describe("key rotation while the server runs, seen by a verifier that cached the
     expect((await rs.get(b2.access_token)).status).toBe(200);
   }, 30_000);
 });
+
+test("an issuer that is not a URL, without discoveryUrl, is refused when the middleware is built", () => {
+  expect(() => verifyAccessTokens({ issuer: "edge-auth", audience: "edge-auth" })).toThrow(/not a URL/);
+  expect(() => verifyAccessTokens({ issuer: "edge-auth", audience: "edge-auth", discoveryUrl: "http://127.0.0.1:9/.well-known/openid-configuration" })).not.toThrow();
+});

@@ -53,8 +53,9 @@ function authenticate(header: string | undefined, clients: IntrospectionClient[]
   let found: IntrospectionClient | undefined;
   for (const client of clients) {
     for (const { id, secret } of candidates) {
-      const ok = timingSafeEqual(client.secret, secret) && timingSafeEqual(client.id, id);
-      if (ok) found = client;
+      // Both compared always (no short-circuit): the time does not say which part matched.
+      const matches = [timingSafeEqual(client.secret, secret), timingSafeEqual(client.id, id)];
+      if (matches.every(Boolean)) found = client;
     }
   }
   return found;
