@@ -26,6 +26,7 @@ export class UnknownSigningKeyError extends Error {
   override name = "UnknownSigningKeyError";
 }
 
+/** RFC 9068: every access token says `typ: "at+jwt"`, so it is never taken for another kind of JWT. */
 export const ACCESS_TOKEN_TYP = "at+jwt";
 const utf8 = new TextEncoder();
 

@@ -70,6 +70,8 @@ export async function signAccessToken(
 }
 
 const utf8 = new TextEncoder();
+/** RFC 9068's `typ` of every access token (defined with the keys, which write it too). */
+export { ACCESS_TOKEN_TYP };
 const JWT_HEADER = base64url(utf8.encode(JSON.stringify({ alg: ALG, typ: ACCESS_TOKEN_TYP })));
 const AMR = new Set<unknown>(["pwd", "otp", "hwk", "fed", "mfa"]);
 
