@@ -1,7 +1,10 @@
 // Tokens for other services, inside workerd: the JWKS, discovery, RFC 8725's forgeries and
 // introspection, against the Worker signing with JWT_SIGNING_KEYS [ES256, EdDSA] (global-setup.ts).
+import { exports } from "cloudflare:workers";
+import { Hono } from "hono";
 import { beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
+import { verifyAccessTokens, type VerifyAccessTokensVariables } from "../../src/verify";
 import type { SigningJwk } from "../../src/auth/key-set";
 import { freshKeys, partsOf } from "../support/jwt-keys";
 import { controls, forgeries, forgeryNames, type ForgeryContext } from "../support/key-forgeries";
@@ -90,5 +93,39 @@ describe("tokens for other services, in workerd", () => {
     expect((await call("POST", "/auth/logout", { json: { refresh_token: s.refresh } })).status).toBe(204);
     expect((await introspect(s.access)).body).toEqual({ active: false });
     expect((await introspect(s.refresh)).body).toEqual({ active: false });
+  });
+});
+
+describe("edge-auth/verify inside workerd, reaching the auth Worker as through a service binding", () => {
+  const authWorker = (exports as unknown as { default: { fetch(input: string, init?: RequestInit): Promise<Response> } }).default;
+  const serviceFetch = ((input: string | URL | Request, init?: RequestInit) =>
+    authWorker.fetch(input instanceof Request ? input.url : String(input), init)) as typeof fetch;
+  const resource = (introspection: boolean) => {
+    const app = new Hono<{ Variables: VerifyAccessTokensVariables }>();
+    app.use("*", verifyAccessTokens({
+      issuer: "http://edge-auth.test", audience: "edge-auth", fetch: serviceFetch,
+      ...(introspection ? { introspection: { clientId, clientSecret } } : {}),
+    }));
+    app.get("/whoami", (c) => c.json({ sub: c.var.accessToken.sub }));
+    return (token: string) => app.request("/whoami", { headers: { authorization: `Bearer ${token}` } });
+  };
+
+  it("accepts a real token, refuses a forged one, and with introspection a logged-out session", async () => {
+    const s = await signUp();
+    const plain = resource(false);
+    const strict = resource(true);
+    const ok = await plain(s.access);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ sub: s.id });
+    const attacker = await freshKeys();
+    const forged = await forgeries({ es256, eddsa, attacker: { es256: attacker.ES256, eddsa: attacker.EdDSA }, jwtSecret: "", claims: () => partsOf(s.access).payload })
+      .find(([name]) => name === "another ES256 key under our ES256 kid")![1]();
+    const refused = await plain(forged);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+    expect((await strict(s.access)).status).toBe(200);
+    expect((await call("POST", "/auth/logout", { json: { refresh_token: s.refresh } })).status).toBe(204);
+    expect((await strict(s.access)).status).toBe(401);
+    expect((await plain(s.access)).status).toBe(200); // without introspection: valid until it expires
   });
 });
