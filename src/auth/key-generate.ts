@@ -3,9 +3,9 @@ import { parseSigningKeySet, publicHalf, type SigningAlg, type SigningJwk } from
 
 /**
  * The algorithm `bun run keys:generate` and development use: ES256. EdDSA signs a little faster
- * (measured per signature, test/bench/signing.ts: Bun 12 vs 14 us, workerd ~14 vs ~18 us), about
- * 2% of a refresh's ~100 us of server CPU, while more verifiers take ES256: API gateways
- * (Cloudflare API Shield's JWT validation among them), older JWT libraries, WebCrypto without Ed25519.
+ * (test/bench/signing.ts: a whole access token on Bun ~14 vs ~18 us, in workerd ~14 vs ~18 us),
+ * 3-5% of a refresh's ~100 us of server CPU, while more verifiers take ES256: Cloudflare API
+ * Shield's JWT validation (RSA, ES256, ES384; no EdDSA), other gateways, older JWT libraries.
  */
 export const DEFAULT_SIGNING_ALG: SigningAlg = "ES256";
 
