@@ -112,6 +112,16 @@ describe("the keyring", () => {
     }
   });
 
+  test("a key set is imported once: every later use gets the same keyring, synchronously", async () => {
+    const { ES256 } = await freshKeys();
+    const keys = parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SIGNING_KEYS: keySet(ES256) }).jwt.keys!;
+    const ring = await loadKeyring(keys);
+    expect(loadKeyring(keys)).toBe(ring); // not a promise any more
+    // Another parse of the same text is another config: its own keyring (config is per app).
+    const again = parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SIGNING_KEYS: keySet(ES256) }).jwt.keys!;
+    expect(await loadKeyring(again)).not.toBe(ring);
+  });
+
   test("the published set holds public members only", async () => {
     const { ES256, EdDSA } = await freshKeys();
     const ring = await loadKeyring([ES256, EdDSA]);
