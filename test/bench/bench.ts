@@ -41,6 +41,7 @@ const ceilings = await measureCeilings(load, dir, options.bcryptCost);
 const backends = await startBenchBackends();
 const mail = startMailCatcher();
 let server: Child | undefined;
+let keyedServer: Child | undefined;
 const results: ScenarioResult[] = [];
 try {
   log(`backends: ${backends.description}`);
@@ -78,6 +79,14 @@ try {
     return join(dir, name);
   };
   const accessFile = await write("access.txt", prepared.access);
+  // BENCH_SIGNING=keys: a second server on the same backends and users, signing with one fresh key.
+  let keyed: { server: Child; access: string } | undefined;
+  if (options.signing.keys) {
+    const keys = JSON.stringify({ keys: [await generateSigningKey(options.signing.alg)] });
+    keyedServer = await startServer({ ...serverEnv, JWT_SIGNING_KEYS: keys }, options.serverLog);
+    log(`second server with JWT_SIGNING_KEYS (${options.signing.alg}) at ${keyedServer.url} (pid ${keyedServer.pid}); fresh logins...`);
+    keyed = { server: keyedServer, access: await write("access-keyed.txt", (await freshPairs(keyedServer.url, prepared.emails)).map((p) => p.access_token)) };
+  }
   const cursor = btoa(deep).replace(/=+$/, "");
   const threads = String(load.threads);
   let round = 1;
@@ -111,33 +120,22 @@ try {
     if (scenario === "login" || scenario === "register") note = `bcrypt ceiling: ${percentOf(r.rps, ceilings.bcryptPerSecond)}`;
     else note = `HTTP ceiling: ${percentOf(r.rps, ceilings.helloRps)}`;
     results.push({ name, round, ...r, note });
-  }
-
-  if (options.signing.keys) {
-    // The same backends and users, a server that signs with a key pair: me and refresh again.
-    const alg = options.signing.alg;
-    await server.stop();
-    const keys = JSON.stringify({ keys: [await generateSigningKey(alg)] });
-    server = await startServer({ ...serverEnv, JWT_SIGNING_KEYS: keys }, options.serverLog, options.profile ? resultsDir : undefined);
-    log(`server with JWT_SIGNING_KEYS (${alg}) up at ${server.url}; fresh logins...`);
-    const keyedAccess = await write(`access-${alg}.txt`, (await freshPairs(server.url, prepared.emails)).map((p) => p.access_token));
-    for (let r = 1; r <= options.rounds; r++) for (const scenario of (["me", "refresh"] as const).filter(wanted)) {
-      const name = `${scenario}/${alg}${r === 1 ? "" : ` #${r}`}`;
-      const [script, path, args] =
-        scenario === "me"
-          ? [bearerRoundRobin("/users/me"), "/users/me", [keyedAccess, threads]]
-          : [refreshChains(), "/auth/refresh", [await write(`refresh-${alg}-${r}.txt`, await freshRefreshTokens(server.url, prepared.emails)), threads]];
-      await waitIdle(server.pid);
-      if (options.warmup && scenario === "me") await runWrk({ ...load, duration: options.warmup }, dir, `${name}-warmup`, script, server.url + path, args, server.pid);
-      log(`running ${name}...`);
-      const result = await runWrk(load, dir, name, script, server.url + path, args, server.pid);
-      const hs = results.find((x) => x.name === (r === 1 ? scenario : `${scenario} #${r}`));
-      const note = hs ? `vs HS256: ${percentOf(result.rps, hs.rps)} req/s, CPU ${result.cpuUsPerRequest} vs ${hs.cpuUsPerRequest} us` : undefined;
-      results.push({ name, round: r, server: alg, ...result, note });
+    // BENCH_SIGNING=keys: the same scenario on the keyed server right after, so both see the same machine.
+    if (keyed && (scenario === "me" || scenario === "refresh")) {
+      const keyedName = `${scenario}/${options.signing.alg}${round === 1 ? "" : ` #${round}`}`;
+      const keyedArgs = scenario === "me" ? [keyed.access, threads] : [await write(`refresh-keyed-${round}.txt`, await freshRefreshTokens(keyed.server.url, prepared.emails)), threads];
+      await waitIdle(keyed.server.pid);
+      if (options.warmup && scenario === "me") await runWrk({ ...load, duration: options.warmup }, dir, `${keyedName}-warmup`, script, keyed.server.url + path, keyedArgs, keyed.server.pid);
+      log(`running ${keyedName}...`);
+      const k = await runWrk(load, dir, keyedName, script, keyed.server.url + path, keyedArgs, keyed.server.pid);
+      const vs = `vs HS256: ${percentOf(k.rps, r.rps)} req/s; CPU ${k.cpuUsPerRequest} vs ${r.cpuUsPerRequest} us, JS thread ${k.jsThreadUsPerRequest} vs ${r.jsThreadUsPerRequest} us`;
+      results.push({ name: keyedName, round, server: options.signing.alg, ...k, note: vs });
     }
   }
+
 } finally {
   await server?.stop();
+  await keyedServer?.stop();
   mail.stop();
   await backends.stop();
   rmSync(dir, { recursive: true, force: true });

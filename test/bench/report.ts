@@ -2,7 +2,7 @@ import type { Ceilings } from "./ceilings";
 import type { WrkResult, Rss } from "./wrk";
 
 /** `server`: set for the second server of BENCH_SIGNING=keys (not part of the first server's rounds). */
-export type ScenarioResult = WrkResult & { name: string; round: number; rss: Rss; cpuUsPerRequest: number; note?: string; server?: string };
+export type ScenarioResult = WrkResult & { name: string; round: number; rss: Rss; cpuUsPerRequest: number; jsThreadUsPerRequest: number; note?: string; server?: string };
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
