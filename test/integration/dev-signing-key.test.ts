@@ -11,12 +11,20 @@ const dir = mkdtempSync(join(tmpdir(), "edge-auth-dev-key-"));
 trackDir(dir);
 afterAll(() => removeDir(dir));
 
-/** Starts the entry in development mode in `dir`, waits for /health, returns its JWKS, stops it. */
-async function jwksOfADevServer(): Promise<{ keys: Record<string, unknown>[] }> {
+const ADMIN = { email: "root@example.com", password: "dev admin password" };
+
+/**
+ * Starts the entry in development mode in `dir`, waits for /health, returns its JWKS and whether an
+ * access token it signs opens GET /users/me; stops it.
+ */
+async function jwksOfADevServer(): Promise<{ keys: Record<string, unknown>[]; tokenKid: unknown; meStatus: number }> {
   const port = freePort();
   const proc = Bun.spawn(withParentDeathSignal("SIGKILL", ["bun", entry]), {
     cwd: dir,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "development", PORT: String(port), HOST: "127.0.0.1" },
+    env: {
+      PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "development", PORT: String(port), HOST: "127.0.0.1",
+      ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, BCRYPT_COST: "4",
+    },
     stdout: "ignore",
     stderr: "pipe",
   });
@@ -27,7 +35,12 @@ async function jwksOfADevServer(): Promise<{ keys: Record<string, unknown>[] }> 
       if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) break;
       await Bun.sleep(100);
     }
-    return (await (await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`)).json()) as { keys: Record<string, unknown>[] };
+    const base = `http://127.0.0.1:${port}`;
+    const jwks = (await (await fetch(`${base}/.well-known/jwks.json`)).json()) as { keys: Record<string, unknown>[] };
+    const login = (await (await fetch(`${base}/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(ADMIN) })).json()) as { access_token: string };
+    const tokenKid = JSON.parse(Buffer.from(login.access_token.split(".")[0]!, "base64url").toString()).kid;
+    const me = await fetch(`${base}/users/me`, { headers: { authorization: `Bearer ${login.access_token}` } });
+    return { keys: jwks.keys, tokenKid, meStatus: me.status };
   } finally {
     proc.kill("SIGTERM");
     await proc.exited;
@@ -39,10 +52,13 @@ test("development generates an ES256 key under ./.data, publishes it, and keeps 
   expect(first.keys).toHaveLength(1);
   expect(first.keys[0]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256", use: "sig" });
   expect(first.keys[0]).not.toHaveProperty("d");
+  expect(first.tokenKid).toBe(first.keys[0]!.kid);
+  expect(first.meStatus).toBe(200);
   const file = join(dir, ".data/signing-keys.json");
   expect(existsSync(file)).toBe(true);
   expect(statSync(file).mode & 0o077).toBe(0); // the private key is readable by its owner only
   expect(JSON.parse(readFileSync(file, "utf8")).keys[0].kid).toBe(first.keys[0]!.kid);
   const second = await jwksOfADevServer();
   expect(second.keys.map((k) => k.kid)).toEqual([first.keys[0]!.kid]);
+  expect(second.meStatus).toBe(200);
 }, 60_000);
