@@ -130,17 +130,18 @@ describe("the keyring", () => {
 });
 
 describe("bun run keys:generate", () => {
-  test("prints a private JWK that JWT_SIGNING_KEYS accepts, with a fresh kid each run; --alg EdDSA", async () => {
+  test("prints a private JWK (EdDSA unless told) that JWT_SIGNING_KEYS accepts, with a fresh kid each run; --alg ES256", async () => {
     const run = async (...args: string[]) => {
       const proc = Bun.spawn(["bun", "src/entry/keys-generate.ts", ...args], { stdout: "pipe", stderr: "pipe" });
       const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
       return { out, err, code };
     };
-    const [first, second, eddsa, bad] = await Promise.all([run(), run(), run("--alg", "EdDSA"), run("--alg", "RS256")]);
-    const keys = [first, second, eddsa].map((r) => JSON.parse(r.out));
-    expect(keys[0].alg).toBe(DEFAULT_SIGNING_ALG);
+    const [first, second, es256, bad] = await Promise.all([run(), run(), run("--alg", "ES256"), run("--alg", "RS256")]);
+    const keys = [first, second, es256].map((r) => JSON.parse(r.out));
+    expect(DEFAULT_SIGNING_ALG).toBe("EdDSA");
+    expect(keys[0]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA" });
     expect(keys[0].kid).not.toBe(keys[1].kid);
-    expect(keys[2]).toMatchObject({ kty: "OKP", crv: "Ed25519", alg: "EdDSA" });
+    expect(keys[2]).toMatchObject({ kty: "EC", crv: "P-256", alg: "ES256" });
     expect(parseConfig({ DATA_ENCRYPTION_KEY: KEY, JWT_SIGNING_KEYS: JSON.stringify({ keys }) }).jwt.keys).toHaveLength(3);
     expect(first.err).toContain("add it LAST");
     expect(bad.code).not.toBe(0);

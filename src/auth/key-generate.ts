@@ -2,12 +2,13 @@ import { calculateJwkThumbprint } from "jose";
 import { parseSigningKeySet, publicHalf, type SigningAlg, type SigningJwk } from "./key-set";
 
 /**
- * The algorithm `bun run keys:generate` and development use: ES256. EdDSA signs a little faster
- * (test/bench/signing.ts: a whole access token on Bun ~14 vs ~18 us, in workerd ~14 vs ~18 us),
- * 3-5% of a refresh's ~100 us of server CPU, while more verifiers take ES256: Cloudflare API
- * Shield's JWT validation (RSA, ES256, ES384; no EdDSA), other gateways, older JWT libraries.
+ * What `bun run keys:generate` makes unless told: EdDSA, the cheaper signature where every refresh
+ * signs one. Measured (test/bench/signing.ts, and per refresh in-process): one signature on Bun 12 vs
+ * 14 us, in workerd ~14 vs ~18 us; a refresh's JavaScript-thread time 22 us with HS256, 30 with
+ * EdDSA, 38 with ES256. `--alg ES256` for verifiers without Ed25519 (Cloudflare API Shield's JWT
+ * validation, some gateways and older libraries). Development keeps ES256 (API.md).
  */
-export const DEFAULT_SIGNING_ALG: SigningAlg = "ES256";
+export const DEFAULT_SIGNING_ALG: SigningAlg = "EdDSA";
 
 /**
  * A new private signing key as a JWK, with a fresh `kid`: the date it was made (so an operator

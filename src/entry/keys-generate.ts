@@ -1,5 +1,5 @@
 /**
- * `bun run keys:generate [--alg ES256|EdDSA]`: prints a new private signing key as a JWK (stdout),
+ * `bun run keys:generate [--alg EdDSA|ES256]` (EdDSA unless told): prints a new private signing key as a JWK (stdout),
  * with what to do with it (stderr). See README "Signing keys and rotation".
  */
 import { DEFAULT_SIGNING_ALG, generateSigningKey } from "../auth/key-generate";
@@ -8,7 +8,7 @@ const args = Bun.argv.slice(2);
 const at = args.indexOf("--alg");
 const alg = at >= 0 ? args[at + 1] : DEFAULT_SIGNING_ALG;
 if (alg !== "ES256" && alg !== "EdDSA") {
-  console.error("usage: bun run keys:generate [--alg ES256|EdDSA]");
+  console.error("usage: bun run keys:generate [--alg EdDSA|ES256]   (default EdDSA)");
   process.exit(2);
 }
 const key = await generateSigningKey(alg);

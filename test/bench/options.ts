@@ -1,3 +1,5 @@
+import { DEFAULT_SIGNING_ALG } from "../../src/auth/key-generate";
+
 /** Bench settings from the command line (--users N) and BENCH_* env. */
 export type Options = {
   threads: number;
@@ -15,7 +17,7 @@ export type Options = {
   rounds: number;
   /**
    * BENCH_SIGNING=keys: after the HS256 server, a second server with JWT_SIGNING_KEYS (one key of
-   * BENCH_SIGNING_ALG, default ES256) runs `me` and `refresh` again, so the two compare in one run.
+   * BENCH_SIGNING_ALG, default keys:generate's) runs `me` and `refresh` again, so the two compare in one run.
    */
   signing: { keys: boolean; alg: "ES256" | "EdDSA" };
 };
@@ -56,5 +58,5 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
 function parseSigning(signing: string | undefined, alg: string | undefined): Options["signing"] {
   if (signing && signing !== "keys" && signing !== "hs256") throw new Error(`BENCH_SIGNING must be keys or hs256, got ${signing}`);
   if (alg && alg !== "ES256" && alg !== "EdDSA") throw new Error(`BENCH_SIGNING_ALG must be ES256 or EdDSA, got ${alg}`);
-  return { keys: signing === "keys", alg: (alg as "ES256" | "EdDSA" | undefined) ?? "ES256" };
+  return { keys: signing === "keys", alg: (alg as "ES256" | "EdDSA" | undefined) ?? DEFAULT_SIGNING_ALG };
 }
