@@ -3,10 +3,9 @@ import { parseSigningKeySet, publicHalf, type SigningAlg, type SigningJwk } from
 
 /**
  * What `bun run keys:generate` makes unless told: EdDSA, the cheaper signature where every refresh
- * signs one. Measured (test/bench/signing.ts, and per refresh in-process): one signature on Bun 12 vs
- * 14 us, in workerd ~14 vs ~18 us; a refresh's JavaScript-thread time 22 us with HS256, 30 with
- * EdDSA, 38 with ES256. `--alg ES256` for verifiers without Ed25519 (Cloudflare API Shield's JWT
- * validation, some gateways and older libraries). Development keeps ES256 (API.md).
+ * signs one (test/bench/signing.ts, CPU per signature: Bun 12 vs 14 us for ES256, workerd ~14 vs
+ * ~18 us). `--alg ES256` for verifiers without Ed25519 (Cloudflare API Shield's JWT validation,
+ * some gateways and older libraries). Development keeps ES256 (API.md).
  */
 export const DEFAULT_SIGNING_ALG: SigningAlg = "EdDSA";
 

@@ -1,6 +1,6 @@
 /**
  * `bun run keys:generate [--alg EdDSA|ES256]` (EdDSA unless told): prints a new private signing key as a JWK (stdout),
- * with what to do with it (stderr). See README "Signing keys and rotation".
+ * with what to do with it (stderr). See README "Tokens for other services" and "Key rotation".
  */
 import { DEFAULT_SIGNING_ALG, generateSigningKey } from "../auth/key-generate";
 

@@ -1,11 +1,13 @@
 /**
- * `bun test/bench/signing.ts [--workerd]`: what one access-token signature costs, per algorithm, as
- * the server signs (src/auth/keys.ts signerFor; HS256 as src/auth/tokens.ts does). On Bun: CPU time
- * of this process per signature (steadier than wall time on a shared machine). With --workerd (Node
- * 22 under .tools, see README): the same WebCrypto calls inside workerd (`wrangler dev`), wall time
- * per signature from outside, best of three. Not a test; prints a table.
+ * `bun test/bench/signing.ts [--workerd] [--refresh]`: what one access-token signature costs, per
+ * algorithm, as the server signs (src/auth/keys.ts signerFor; HS256 as src/auth/tokens.ts does). On
+ * Bun: CPU time of this process per signature (steadier than wall time on a shared machine). With
+ * --workerd (Node 22 under .tools, see README): the same WebCrypto calls inside workerd (`wrangler
+ * dev`), wall time per signature from outside, best of three. With --refresh: whole refreshes
+ * in-process (16 concurrent rotation chains, memory store), CPU of the JavaScript thread and of all
+ * threads per refresh, median of 5 runs, for HS256, EdDSA and ES256. Not a test; prints a table.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateSigningKey } from "../../src/auth/key-generate";
@@ -46,10 +48,12 @@ for (const alg of ["ES256", "EdDSA"] as const) {
 }
 
 if (Bun.argv.includes("--workerd")) rows.push(...(await workerd()));
+if (Bun.argv.includes("--refresh")) rows.push(...(await refreshes()));
 
 const load = (await Bun.file("/proc/loadavg").text()).split(" ").slice(0, 3).join(" ");
 console.log(`one signature of an access token (${N} per run, best of 3; load average ${load})`);
 for (const [name, us] of rows) console.log(`${name.padEnd(52)} ${us.toFixed(1).padStart(6)} us`);
+process.exit(0); // the in-process apps keep PGlite open
 
 /** The WebCrypto signatures inside workerd, timed from outside (workerd's own clock stands still while code runs). */
 async function workerd(): Promise<[string, number][]> {
@@ -93,4 +97,49 @@ async function workerd(): Promise<[string, number][]> {
     await proc.exited;
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Whole refreshes through the in-process app: the signature's share of a refresh, per algorithm. */
+async function refreshes(): Promise<[string, number][]> {
+  const { buildTestApp } = await import("../support/app");
+  const { call, signUp } = await import("../support/http");
+  const jsTicks = () => {
+    const f = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return Number(f[11]) + Number(f[12]);
+  };
+  const modes = ["HS256", "EdDSA", "ES256"] as const;
+  const apps = new Map<string, { app: Awaited<ReturnType<typeof buildTestApp>>; chains: string[] }>();
+  for (const mode of modes) {
+    const env: Record<string, string> = { RATE_LIMIT_AUTH_PER_MINUTE: "0", REFRESH_REUSE_GRACE: "0" };
+    if (mode !== "HS256") env.JWT_SIGNING_KEYS = JSON.stringify({ keys: [await generateSigningKey(mode)] });
+    const app = await buildTestApp({ env, keepData: true });
+    const chains: string[] = [];
+    for (let i = 0; i < 16; i++) chains.push((await signUp(app)).refresh);
+    apps.set(mode, { app, chains });
+  }
+  const run = async (mode: string, n: number) => {
+    const { app, chains } = apps.get(mode)!;
+    let started = 0;
+    const [js0, all0] = [jsTicks(), process.cpuUsage()];
+    await Promise.all(chains.map(async (_, i) => {
+      while (started < n) {
+        started++;
+        chains[i] = (await call(app, "POST", "/auth/refresh", { json: { refresh_token: chains[i] } })).body.refresh_token;
+      }
+    }));
+    const all = process.cpuUsage(all0);
+    return { js: ((jsTicks() - js0) * 10_000) / n, all: (all.user + all.system) / n };
+  };
+  for (const mode of modes) await run(mode, 3000); // warm-up
+  const samples = new Map<string, { js: number[]; all: number[] }>(modes.map((m) => [m, { js: [], all: [] }]));
+  for (let round = 0; round < 5; round++) for (const mode of modes) {
+    const r = await run(mode, 6000);
+    samples.get(mode)!.js.push(r.js);
+    samples.get(mode)!.all.push(r.all);
+  }
+  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  return modes.flatMap((mode): [string, number][] => [
+    [`refresh in-process, ${mode}: JavaScript thread`, median(samples.get(mode)!.js)],
+    [`refresh in-process, ${mode}: all threads`, median(samples.get(mode)!.all)],
+  ]);
 }
