@@ -11,6 +11,7 @@ import { createRouter } from "./router";
 import { authRoutes } from "./routes/auth";
 import { auditRoutes } from "./routes/audit";
 import { identityRoutes } from "./routes/identities";
+import { introspectRoutes } from "./routes/introspect";
 import { meRoutes } from "./routes/me";
 import { mfaRoutes } from "./routes/mfa";
 import { providerRoutes } from "./routes/providers";
@@ -19,6 +20,7 @@ import { passkeyRoutes } from "./routes/passkeys";
 import { mountDocs, systemRoutes } from "./routes/system";
 import { userRoutes } from "./routes/users";
 import { webRoutes } from "./routes/web";
+import { wellKnownRoutes } from "./routes/well-known";
 import type { AppEnv, Services } from "./services";
 import { StoreUnavailableError } from "./store/store";
 
@@ -59,6 +61,8 @@ export function createApp(input: Services) {
   app.route("/", providerRoutes);
   app.route("/", identityRoutes);
   app.route("/", passkeyRoutes);
+  app.route("/", introspectRoutes);
+  app.route("/", wellKnownRoutes);
   app.route("/", meRoutes);
   app.route("/", mfaRoutes);
   app.route("/", sessionRoutes);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseOAuthConfig, type OAuthConfig } from "./oauth-config";
+import { parseSigningKeySet, type SigningJwk } from "./auth/key-set";
 
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -67,9 +68,16 @@ export const ConfigSchema = z
   // The fields read here are plain strings, so they are usable even when others did not parse.
   .superRefine((c, ctx) => {
     const bytes = c.JWT_SECRET ? new TextEncoder().encode(c.JWT_SECRET).length : 0;
-    if (c.NODE_ENV !== "development" && bytes < 32) {
-      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "required outside development, at least 32 bytes" });
+    // With a key set access tokens are signed by the keys: the secret is not needed.
+    if (c.NODE_ENV !== "development" && !c.JWT_SIGNING_KEYS && bytes < 32) {
+      ctx.addIssue({ code: "custom", path: ["JWT_SECRET"], message: "required outside development unless JWT_SIGNING_KEYS is set, at least 32 bytes" });
     }
+    if (c.JWT_SIGNING_KEYS) {
+      const set = parseSigningKeySet(c.JWT_SIGNING_KEYS);
+      if ("problems" in set) ctx.addIssue({ code: "custom", path: ["JWT_SIGNING_KEYS"], message: set.problems.join("; ") });
+    }
+    const clients = parseIntrospectionClients(c.INTROSPECTION_CLIENTS ?? "");
+    if ("problems" in clients) ctx.addIssue({ code: "custom", path: ["INTROSPECTION_CLIENTS"], message: clients.problems.join("; ") });
     const keyBytes = c.DATA_ENCRYPTION_KEY ? new TextEncoder().encode(c.DATA_ENCRYPTION_KEY).length : 0;
     if (c.NODE_ENV !== "development" && keyBytes < 32) {
       ctx.addIssue({ code: "custom", path: ["DATA_ENCRYPTION_KEY"], message: "required outside development, at least 32 bytes" });
@@ -110,7 +118,13 @@ function toConfig(c: RawConfig, oauth: OAuthConfig) {
     neonFetchEndpoint: c.NEON_FETCH_ENDPOINT,
     redisUrl: c.REDIS_URL,
     upstash: c.UPSTASH_REDIS_REST_URL ? { url: c.UPSTASH_REDIS_REST_URL, token: c.UPSTASH_REDIS_REST_TOKEN! } : undefined,
-    jwt: { secret: c.JWT_SECRET ?? "", issuer: c.JWT_ISSUER ?? c.PUBLIC_URL?.replace(/\/$/, "") ?? "edge-auth", audience: c.JWT_AUDIENCE },
+    jwt: {
+      secret: c.JWT_SECRET ?? "",
+      issuer: c.JWT_ISSUER ?? c.PUBLIC_URL?.replace(/\/$/, "") ?? "edge-auth",
+      audience: c.JWT_AUDIENCE,
+      /** JWT_SIGNING_KEYS, checked (auth/key-set.ts): the first signs. Undefined: HS256 with the secret. */
+      keys: c.JWT_SIGNING_KEYS ? (parseSigningKeySet(c.JWT_SIGNING_KEYS) as { keys: SigningJwk[] }).keys : undefined,
+    },
     publicUrl: c.PUBLIC_URL?.replace(/\/$/, ""),
     dataEncryptionKey: c.DATA_ENCRYPTION_KEY ?? "",
     signingKeysJson: c.JWT_SIGNING_KEYS,
@@ -119,7 +133,7 @@ function toConfig(c: RawConfig, oauth: OAuthConfig) {
     serviceName: c.WEBAUTHN_RP_NAME,
     // Providers and their OAUTH_<ID>_* keys, parsed by oauth-config.ts.
     oauth,
-    introspectionClients: list(c.INTROSPECTION_CLIENTS),
+    introspectionClients: (parseIntrospectionClients(c.INTROSPECTION_CLIENTS) as { clients: IntrospectionClient[] }).clients,
     auditRetentionDays: c.AUDIT_RETENTION_DAYS,
     accessTokenTtl: c.ACCESS_TOKEN_TTL,
     refreshTokenTtl: c.REFRESH_TOKEN_TTL,
@@ -173,6 +187,26 @@ function webauthnProblems(raw: unknown, rpIdRaw: unknown): string[] {
     if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) problems.push(`"${origin}" is not on the RP ID ${rpId}`);
   }
   return problems;
+}
+
+/** A client allowed to call POST /auth/introspect (HTTP Basic). */
+export type IntrospectionClient = { id: string; secret: string };
+
+/** INTROSPECTION_CLIENTS: comma-separated `id:secret` pairs, distinct ids, secrets of at least 32 characters. */
+function parseIntrospectionClients(value: string): { clients: IntrospectionClient[] } | { problems: string[] } {
+  const problems: string[] = [];
+  const clients: IntrospectionClient[] = [];
+  for (const [i, entry] of list(value).entries()) {
+    const colon = entry.indexOf(":");
+    const id = colon > 0 ? entry.slice(0, colon) : "";
+    const secret = colon > 0 ? entry.slice(colon + 1) : "";
+    // Never the secret itself in the message: it goes to logs.
+    if (!id) problems.push(`entry ${i + 1} is not id:secret`);
+    else if (secret.length < 32) problems.push(`client ${JSON.stringify(id)}: the secret needs at least 32 characters`);
+    else if (clients.some((c) => c.id === id)) problems.push(`client ${JSON.stringify(id)} is listed twice`);
+    else clients.push({ id, secret });
+  }
+  return problems.length > 0 ? { problems } : { clients };
 }
 
 /** A comma-separated setting as a list, blanks dropped. */

@@ -64,10 +64,10 @@ export const exposedHeaders = EXPOSE_HEADERS.split(",");
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)$/i;
-const FORM_PATHS = new Set(["/auth/token"]);
+const FORM_PATHS = new Set(["/auth/token", "/auth/introspect"]);
 
 /**
- * A request that carries a body must say it is JSON (or, on /auth/token, a form): anything else
+ * A request that carries a body must say it is JSON (or, on /auth/token and /auth/introspect, a form): anything else
  * is 415 before it reaches a validator that would read it as an empty object. app.ts runs it for
  * POST/PUT/PATCH/DELETE only.
  */
@@ -95,6 +95,8 @@ export function clientAddress(c: Context<AppEnv>): string {
 
 /** RATE_LIMIT_AUTH_PER_MINUTE requests per client address per minute on /auth/* (app.ts mounts it only when > 0). */
 export const authRateLimit = createMiddleware<AppEnv>(async function authRateLimit(c, next) {
+  // Configured services introspect once per request they serve; only their failed attempts count (routes/introspect.ts).
+  if (c.req.path === "/auth/introspect") return next();
   const wait = await takeFromWindow(c.var.frame, `auth:${clientAddress(c)}`, c.var.frame.config.limits.authPerMinute, 60);
   if (wait > 0) {
     c.var.frame.logger.warn("auth.rate_limited", { requestId: c.var.frame.requestId, reason: "per_client" });

@@ -27,6 +27,10 @@ const API_ROUTES: [string, string][] = [
   ["get", "/auth/oauth/{provider}/callback"],
   ["get", "/users/me/identities"],
   ["delete", "/users/me/identities/{id}"],
+  ["post", "/auth/introspect"],
+  ["get", "/.well-known/jwks.json"],
+  ["get", "/.well-known/openid-configuration"],
+  ["get", "/.well-known/oauth-authorization-server"],
   ["get", "/users/me"],
   ["post", "/users/me/passkeys/options"],
   ["post", "/users/me/passkeys"],
@@ -120,7 +124,11 @@ describe("GET /openapi.json", () => {
     for (const field of ["username", "password", "refresh_token", "code", "code_verifier", "redirect_uri"]) expect(form.properties[field]).toBeDefined();
     const protectedRoutes = API_ROUTES.filter(([, p]) => p.startsWith("/users") || p === "/auth/logout-all" || p === "/audit");
     for (const [method, path] of protectedRoutes) expect(doc.paths[path][method].security?.length).toBeGreaterThan(0);
-    for (const [method, path] of API_ROUTES.filter((r) => !protectedRoutes.includes(r))) expect(doc.paths[path][method].security).toBeUndefined();
+    // Introspection takes a client's HTTP Basic credentials, not a user's bearer token.
+    expect(doc.paths["/auth/introspect"].post.security).toEqual([{ introspectionClient: [] }]);
+    expect(doc.components.securitySchemes.introspectionClient).toMatchObject({ type: "http", scheme: "basic" });
+    const open = API_ROUTES.filter((r) => !protectedRoutes.includes(r) && r[1] !== "/auth/introspect");
+    for (const [method, path] of open) expect(doc.paths[path][method].security).toBeUndefined();
   });
 
   test("request schemas are the ones that validate: strict bodies, password byte limits, list limits", async () => {

@@ -2,6 +2,7 @@ import { verify } from "hono/jwt";
 import type { Config } from "../config";
 import { base64url, hmacSha256Sync, randomBytes, sha256 } from "./crypto";
 import { decodeBase64Url as base64urlDecode } from "hono/utils/encode";
+import { ACCESS_TOKEN_TYP, loadKeyring, verifyWithKeyring, type Keyring } from "./keys";
 import type { Aal, Amr } from "./session-keys";
 
 export type AccessClaims = {
@@ -52,9 +53,16 @@ export async function signAccessToken(
     aud: config.jwt.audience,
     jti: base64url(randomBytes(12)),
   };
+  const body = base64url(utf8.encode(JSON.stringify(payload)));
+  // With JWT_SIGNING_KEYS: the first key signs, header {"alg","typ":"at+jwt","kid"} (auth/keys.ts).
+  if (config.jwt.keys) {
+    const ring = await loadKeyring(config.jwt.keys);
+    const unsigned = `${ring.header}.${body}`;
+    return `${unsigned}.${await ring.sign(unsigned)}`;
+  }
   // An HS256 JWS with header {"alg":"HS256","typ":"at+jwt"} (RFC 9068: never mistaken for another
   // kind of JWT): on Bun signed synchronously, elsewhere with WebCrypto. Verification goes through hono/jwt.
-  const unsigned = `${JWT_HEADER}.${base64url(utf8.encode(JSON.stringify(payload)))}`;
+  const unsigned = `${JWT_HEADER}.${body}`;
   const signature =
     hmacSha256Sync(config.jwt.secret, unsigned) ??
     base64url(new Uint8Array(await crypto.subtle.sign("HMAC", await hmacKey(config.jwt.secret), utf8.encode(unsigned))));
@@ -62,7 +70,8 @@ export async function signAccessToken(
 }
 
 const utf8 = new TextEncoder();
-export const ACCESS_TOKEN_TYP = "at+jwt";
+/** RFC 9068's `typ` of every access token (defined with the keys, which write it too). */
+export { ACCESS_TOKEN_TYP };
 const JWT_HEADER = base64url(utf8.encode(JSON.stringify({ alg: ALG, typ: ACCESS_TOKEN_TYP })));
 const AMR = new Set<unknown>(["pwd", "otp", "hwk", "fed", "mfa"]);
 
@@ -79,9 +88,19 @@ function verifiedCache(config: Config): Map<string, Record<string, unknown>> {
   return verified;
 }
 
-async function verifiedPayload(config: Config, token: string): Promise<Record<string, unknown>> {
+async function verifiedPayload(config: Config, token: string, ring: Keyring | undefined, nowMs: number): Promise<Record<string, unknown>> {
   const verified = verifiedCache(config);
-  const payload = (await verify(token, await hmacKey(config.jwt.secret), {
+  const payload = ring
+    ? ((await verifyWithKeyring(ring, token, config.jwt, nowMs)) as Record<string, unknown>)
+    : await verifyHs256(config, token);
+  // Bounded: when full, start over (a miss only costs one signature check).
+  if (verified.size >= VERIFIED_MAX) verified.clear();
+  verified.set(token, payload);
+  return payload;
+}
+
+async function verifyHs256(config: Config, token: string): Promise<Record<string, unknown>> {
+  return (await verify(token, await hmacKey(config.jwt.secret), {
     alg: ALG,
     typ: ACCESS_TOKEN_TYP,
     iss: config.jwt.issuer,
@@ -90,24 +109,22 @@ async function verifiedPayload(config: Config, token: string): Promise<Record<st
     nbf: false,
     iat: false,
   })) as Record<string, unknown>;
-  // Bounded: when full, start over (a miss only costs one signature check).
-  if (verified.size >= VERIFIED_MAX) verified.clear();
-  verified.set(token, payload);
-  return payload;
 }
 
 /**
- * Verifies signature, algorithm (pinned: `alg: none` or RS/HS confusion fail), issuer and audience
- * with hono/jwt, then the times against our clock (so tests can expire tokens without sleeping).
+ * Verifies signature, algorithm (pinned: `alg: none` or RS/HS confusion fail), `typ`, issuer and
+ * audience (HS256 with hono/jwt; with JWT_SIGNING_KEYS, the key the `kid` names, in its algorithm,
+ * with jose), then the times against our clock (so tests can expire tokens without sleeping).
  */
 export async function verifyAccessToken(config: Config, token: string, nowMs: number): Promise<AccessClaims> {
   // A token string already in the cache passed every check below the first time it was seen.
   let payload = verifiedCache(config).get(token);
   if (!payload) {
-    // We sign with one key and never pick keys by header: a token naming a key (kid, jku, jwk, x5u…) is not ours.
-    if (!hasOnlyOurHeader(token)) throw new InvalidAccessTokenError("header");
+    const ring = config.jwt.keys ? await loadKeyring(config.jwt.keys) : undefined;
+    // Keys are picked by `kid` only, among our own: a token naming a key any other way (jku, jwk, x5u…) is not ours.
+    if (!hasOnlyOurHeader(token, ring !== undefined)) throw new InvalidAccessTokenError("header");
     try {
-      payload = await verifiedPayload(config, token);
+      payload = await verifiedPayload(config, token, ring, nowMs);
     } catch (error) {
       throw new InvalidAccessTokenError((error as Error).name);
     }
@@ -126,11 +143,15 @@ export async function verifyAccessToken(config: Config, token: string, nowMs: nu
   return payload as AccessClaims;
 }
 
-/** The JOSE header is exactly what signAccessToken writes: `alg` HS256 and `typ` at+jwt, nothing else. */
-function hasOnlyOurHeader(token: string): boolean {
+/**
+ * The JOSE header has exactly the members signAccessToken writes: `alg` HS256 and `typ` at+jwt; with
+ * a key set, `alg`, `typ` at+jwt and `kid` (which key, and that its alg fits, is checked by keys.ts).
+ */
+function hasOnlyOurHeader(token: string, withKid: boolean): boolean {
   try {
     const header = JSON.parse(new TextDecoder().decode(base64urlDecode(token.split(".")[0] ?? ""))) as Record<string, unknown>;
     const keys = Object.keys(header);
+    if (withKid) return typeof header.kid === "string" && header.typ === ACCESS_TOKEN_TYP && keys.length === 3 && typeof header.alg === "string";
     return header.alg === ALG && header.typ === ACCESS_TOKEN_TYP && keys.length === 2;
   } catch {
     return false;

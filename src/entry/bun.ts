@@ -3,6 +3,8 @@ import type { Server } from "bun";
 import { createApp } from "../app";
 import { startAuditPruning } from "../audit-retention";
 import { settleBackgroundWork } from "../background";
+import { generateSigningKey } from "../auth/key-generate";
+import { loadKeyring } from "../auth/keys";
 import { ConfigError, parseConfig } from "../config";
 import { seedAdmin } from "../seed";
 import { createJsonLogger } from "../logger";
@@ -20,7 +22,18 @@ function developmentSecret(name: string): string {
   return secret;
 }
 
+/** In development only: an ES256 key set kept under ./.data, so the JWKS is never empty locally. */
+async function developmentSigningKeys(): Promise<string> {
+  const file = "./.data/signing-keys.json";
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync("./.data", { recursive: true });
+  const set = JSON.stringify({ keys: [await generateSigningKey("ES256")] });
+  writeFileSync(file, set, { mode: 0o600 });
+  return set;
+}
+
 const env: Record<string, string | undefined> = { ...Bun.env };
+if (env.NODE_ENV === "development" && !env.JWT_SIGNING_KEYS) env.JWT_SIGNING_KEYS = await developmentSigningKeys();
 if (env.NODE_ENV === "development" && !env.JWT_SECRET) env.JWT_SECRET = developmentSecret("jwt-secret");
 if (env.NODE_ENV === "development" && !env.DATA_ENCRYPTION_KEY) env.DATA_ENCRYPTION_KEY = developmentSecret("data-key");
 
@@ -33,6 +46,16 @@ try {
     process.exit(1);
   }
   throw error;
+}
+
+// Import the signing keys now: a key whose private part does not match its public one stops the start.
+if (config.jwt.keys) {
+  try {
+    await loadKeyring(config.jwt.keys);
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
 }
 
 if (config.bcryptCost < 10) console.warn(`BCRYPT_COST=${config.bcryptCost} is below 10: fine for tests, too weak for real passwords.`);

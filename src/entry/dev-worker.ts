@@ -8,6 +8,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateSigningKey } from "../auth/key-generate";
 import { ConfigSchema } from "../config";
 import { writeStaticAssets } from "../web/scalar";
 import { workerBackendBindings } from "../../test/support/worker-bindings";
@@ -43,6 +44,8 @@ for (const key of new Set(keys)) {
 }
 // A fresh secret per run unless one is given: tokens do not outlive this dev server.
 bindings.JWT_SECRET ??= Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
+// And a fresh ES256 key set, so the JWKS is never empty in development.
+bindings.JWT_SIGNING_KEYS ??= JSON.stringify({ keys: [await generateSigningKey("ES256")] });
 bindings.DATA_ENCRYPTION_KEY ??= Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url");
 Object.assign(bindings, workerBackendBindings(backendsEnv));
 // PORT is not a binding, so the Worker's development default origin would be :8787 whatever PORT says.

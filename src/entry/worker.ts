@@ -1,6 +1,7 @@
 import type { ExecutionContext, ExportedHandler, Response as WorkersResponse, ScheduledController } from "@cloudflare/workers-types";
 import { createApp, type App } from "../app";
 import { pruneAuditEvents } from "../audit-retention";
+import { loadKeyring } from "../auth/keys";
 import { ConfigError, parseConfig } from "../config";
 import { createJsonLogger } from "../logger";
 import { seedAdmin } from "../seed";
@@ -17,6 +18,8 @@ async function build(env: WorkerEnv): Promise<Built> {
   const logger = createJsonLogger();
   const config = parseConfig(env);
   if (config.bcryptCost < 10) logger.warn("config.weak_bcrypt_cost", { cost: config.bcryptCost });
+  // Imported now: a key whose private part does not match its public one is a configuration error.
+  if (config.jwt.keys) await loadKeyring(config.jwt.keys);
   const services = buildWorkerServices(config, logger);
   await seedAdmin(services);
   return { app: createApp(services), services };

@@ -45,6 +45,11 @@ export function mountDocs(app: OpenAPIHono<AppEnv>): void {
     description: "Access token from POST /auth/token (or /auth/login), sent as `Authorization: Bearer <token>`.",
     flows: { password: { tokenUrl: "/auth/token", refreshUrl: "/auth/token", scopes: {} } },
   });
+  app.openAPIRegistry.registerComponent("securitySchemes", "introspectionClient", {
+    type: "http",
+    scheme: "basic",
+    description: "A client of INTROSPECTION_CLIENTS (id:secret).",
+  });
   // Generated once, on first request: building it walks every schema (~100 ms), and an
   // unauthenticated endpoint that costs that much per call is a cheap denial-of-service target.
   let document: ReturnType<typeof app.getOpenAPI31Document> | undefined;

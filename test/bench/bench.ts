@@ -12,7 +12,8 @@ import { compareWithBaseline } from "./compare";
 import { bearerRoundRobin, freshRegistrations, randomLogins, refreshChains, staticGet } from "./lua";
 import { startMailCatcher } from "./mail-catcher";
 import { ALL_SCENARIOS, parseOptions } from "./options";
-import { BENCH_PASSWORD, freshRefreshTokens, login, prepareApiUsers } from "./prepare";
+import { generateSigningKey } from "../../src/auth/key-generate";
+import { BENCH_PASSWORD, freshPairs, freshRefreshTokens, login, prepareApiUsers } from "./prepare";
 import { formatTable, percentOf, type ScenarioResult } from "./report";
 import { deepId, seedUsers } from "./seed";
 import { startServer, type Child } from "./server";
@@ -40,6 +41,7 @@ const ceilings = await measureCeilings(load, dir, options.bcryptCost);
 const backends = await startBenchBackends();
 const mail = startMailCatcher();
 let server: Child | undefined;
+let keyedServer: Child | undefined;
 const results: ScenarioResult[] = [];
 try {
   log(`backends: ${backends.description}`);
@@ -54,23 +56,20 @@ try {
     return id;
   };
   const deep = await seed();
-  server = await startServer(
-    {
-      ...backends.serverEnv,
-      NODE_ENV: "production",
-      BCRYPT_COST: String(options.bcryptCost),
-      JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
-      DATA_ENCRYPTION_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
-      MAIL_TRANSPORT: "webhook",
-      MAIL_WEBHOOK_URL: mail.url,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      // The bench is one client hammering /auth/*: the per-address limit would answer 429s.
-      RATE_LIMIT_AUTH_PER_MINUTE: "0",
-    },
-    options.serverLog,
-    options.profile ? resultsDir : undefined,
-  );
+  const serverEnv = {
+    ...backends.serverEnv,
+    NODE_ENV: "production",
+    BCRYPT_COST: String(options.bcryptCost),
+    JWT_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
+    DATA_ENCRYPTION_KEY: Buffer.from(crypto.getRandomValues(new Uint8Array(48))).toString("base64url"),
+    MAIL_TRANSPORT: "webhook",
+    MAIL_WEBHOOK_URL: mail.url,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    // The bench is one client hammering /auth/*: the per-address limit would answer 429s.
+    RATE_LIMIT_AUTH_PER_MINUTE: "0",
+  };
+  server = await startServer(serverEnv, options.serverLog, options.profile ? resultsDir : undefined);
   log(`server up at ${server.url} (pid ${server.pid}); preparing ${load.connections + load.threads} users through the API...`);
   // One spare per thread: wrk's pre-run check of the refresh script takes a token it never sends.
   const prepared = await prepareApiUsers(server.url, mail, load.connections + load.threads, runId);
@@ -80,6 +79,14 @@ try {
     return join(dir, name);
   };
   const accessFile = await write("access.txt", prepared.access);
+  // BENCH_SIGNING=keys: a second server on the same backends and users, signing with one fresh key.
+  let keyed: { server: Child; access: string } | undefined;
+  if (options.signing.keys) {
+    const keys = JSON.stringify({ keys: [await generateSigningKey(options.signing.alg)] });
+    keyedServer = await startServer({ ...serverEnv, JWT_SIGNING_KEYS: keys }, options.serverLog);
+    log(`second server with JWT_SIGNING_KEYS (${options.signing.alg}) at ${keyedServer.url} (pid ${keyedServer.pid}); fresh logins...`);
+    keyed = { server: keyedServer, access: await write("access-keyed.txt", (await freshPairs(keyedServer.url, prepared.emails)).map((p) => p.access_token)) };
+  }
   const cursor = btoa(deep).replace(/=+$/, "");
   const threads = String(load.threads);
   let round = 1;
@@ -113,9 +120,22 @@ try {
     if (scenario === "login" || scenario === "register") note = `bcrypt ceiling: ${percentOf(r.rps, ceilings.bcryptPerSecond)}`;
     else note = `HTTP ceiling: ${percentOf(r.rps, ceilings.helloRps)}`;
     results.push({ name, round, ...r, note });
+    // BENCH_SIGNING=keys: the same scenario on the keyed server right after, so both see the same machine.
+    if (keyed && (scenario === "me" || scenario === "refresh")) {
+      const keyedName = `${scenario}/${options.signing.alg}${round === 1 ? "" : ` #${round}`}`;
+      const keyedArgs = scenario === "me" ? [keyed.access, threads] : [await write(`refresh-keyed-${round}.txt`, await freshRefreshTokens(keyed.server.url, prepared.emails)), threads];
+      await waitIdle(keyed.server.pid);
+      if (options.warmup && scenario === "me") await runWrk({ ...load, duration: options.warmup }, dir, `${keyedName}-warmup`, script, keyed.server.url + path, keyedArgs, keyed.server.pid);
+      log(`running ${keyedName}...`);
+      const k = await runWrk(load, dir, keyedName, script, keyed.server.url + path, keyedArgs, keyed.server.pid);
+      const vs = `vs HS256: ${percentOf(k.rps, r.rps)} req/s; CPU ${k.cpuUsPerRequest} vs ${r.cpuUsPerRequest} us, JS thread ${k.jsThreadUsPerRequest} vs ${r.jsThreadUsPerRequest} us`;
+      results.push({ name: keyedName, round, server: options.signing.alg, ...k, note: vs });
+    }
   }
+
 } finally {
   await server?.stop();
+  await keyedServer?.stop();
   mail.stop();
   await backends.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -1,3 +1,5 @@
+import { DEFAULT_SIGNING_ALG } from "../../src/auth/key-generate";
+
 /** Bench settings from the command line (--users N) and BENCH_* env. */
 export type Options = {
   threads: number;
@@ -13,6 +15,11 @@ export type Options = {
   profile: boolean;
   /** BENCH_ROUNDS: the scenario list run this many times on the same server (memory must not grow). */
   rounds: number;
+  /**
+   * BENCH_SIGNING=keys: after the HS256 server, a second server with JWT_SIGNING_KEYS (one key of
+   * BENCH_SIGNING_ALG, default keys:generate's) runs `me` and `refresh` again, so the two compare in one run.
+   */
+  signing: { keys: boolean; alg: "ES256" | "EdDSA" };
 };
 
 export const ALL_SCENARIOS = ["health", "me", "login", "refresh", "register", "admin-list", "admin-list-deep"] as const;
@@ -44,5 +51,12 @@ export function parseOptions(argv: string[], env: Record<string, string | undefi
     serverLog: env.BENCH_SERVER_LOG || undefined,
     profile: env.BENCH_PROFILE === "1",
     rounds: positive("BENCH_ROUNDS", env.BENCH_ROUNDS, 2),
+    signing: parseSigning(env.BENCH_SIGNING, env.BENCH_SIGNING_ALG),
   };
+}
+
+function parseSigning(signing: string | undefined, alg: string | undefined): Options["signing"] {
+  if (signing && signing !== "keys" && signing !== "hs256") throw new Error(`BENCH_SIGNING must be keys or hs256, got ${signing}`);
+  if (alg && alg !== "ES256" && alg !== "EdDSA") throw new Error(`BENCH_SIGNING_ALG must be ES256 or EdDSA, got ${alg}`);
+  return { keys: signing === "keys", alg: (alg as "ES256" | "EdDSA" | undefined) ?? DEFAULT_SIGNING_ALG };
 }

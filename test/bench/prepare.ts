@@ -42,3 +42,8 @@ export async function prepareApiUsers(base: string, mail: MailCatcher, count: nu
 export async function freshRefreshTokens(base: string, emails: string[]): Promise<string[]> {
   return fourAtATime(emails, async (email) => (await login(base, email, BENCH_PASSWORD)).refresh_token);
 }
+
+/** A fresh token pair per user (one login each): for a second server that signs differently. */
+export async function freshPairs(base: string, emails: string[]): Promise<Pair[]> {
+  return fourAtATime(emails, (email) => login(base, email, BENCH_PASSWORD));
+}

@@ -1,7 +1,8 @@
 import type { Ceilings } from "./ceilings";
 import type { WrkResult, Rss } from "./wrk";
 
-export type ScenarioResult = WrkResult & { name: string; round: number; rss: Rss; cpuUsPerRequest: number; note?: string };
+/** `server`: set for the second server of BENCH_SIGNING=keys (not part of the first server's rounds). */
+export type ScenarioResult = WrkResult & { name: string; round: number; rss: Rss; cpuUsPerRequest: number; jsThreadUsPerRequest: number; note?: string; server?: string };
 
 const pad = (s: string | number, n: number) => String(s).padStart(n);
 
@@ -22,9 +23,10 @@ export function formatTable(results: ScenarioResult[], ceilings: Ceilings): stri
     "CPU us = the server process's CPU time (user + system) per request: steadier than req/s when other work shares the cores",
     "RSS MB = peak during the scenario (at its end)",
   ];
-  const rounds = [...new Set(results.map((r) => r.round))];
+  const first = results.filter((r) => !r.server);
+  const rounds = [...new Set(first.map((r) => r.round))];
   if (rounds.length > 1) {
-    const peak = (round: number) => Math.max(...results.filter((r) => r.round === round).map((r) => r.rss.peakMb));
+    const peak = (round: number) => Math.max(...first.filter((r) => r.round === round).map((r) => r.rss.peakMb));
     lines.push(`RSS peak per round (same server, same scenarios): ${rounds.map((n) => `#${n} ${peak(n)} MB`).join(", ")}`);
   }
   return lines.join("\n");

@@ -23,9 +23,9 @@ export type Rss = { peakMb: number; endMb: number };
 /** Linux clock ticks per second (USER_HZ): 100 on every mainstream kernel build. */
 const TICKS_PER_SECOND = 100;
 
-/** CPU time (user + system, clock ticks) a process has used so far. */
-function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+/** CPU time (user + system, clock ticks) a process has used so far; `thread`: that thread's only. */
+function cpuTicks(pid: number, thread?: number): number {
+  const fields = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, "utf8").split(") ")[1]!.split(" ");
   return Number(fields[11]) + Number(fields[12]);
 }
 
@@ -63,7 +63,7 @@ export async function runWrk(
   url: string,
   args: string[],
   serverPid: number,
-): Promise<WrkResult & { rss: Rss; cpuUsPerRequest: number }> {
+): Promise<WrkResult & { rss: Rss; cpuUsPerRequest: number; jsThreadUsPerRequest: number }> {
   const file = join(dir, `${name}.lua`);
   await Bun.write(file, script);
   const cmd = ["wrk", `-t${load.threads}`, `-c${load.connections}`, `-d${load.duration}`, "--timeout", "30s", "-s", file, url];
@@ -71,10 +71,13 @@ export async function runWrk(
   const samples: number[] = [];
   const sampler = setInterval(() => samples.push(rssMb(serverPid)), 250);
   const cpuBefore = cpuTicks(serverPid);
+  // The JavaScript thread (tid = pid): the one a Bun server cannot add more of.
+  const jsBefore = cpuTicks(serverPid, serverPid);
   const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe" });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearInterval(sampler);
   const cpuUsed = cpuTicks(serverPid) - cpuBefore;
+  const jsUsed = cpuTicks(serverPid, serverPid) - jsBefore;
   const end = rssMb(serverPid);
   samples.push(end);
   const line = out.split("\n").find((l) => l.startsWith("BENCH_JSON "));
@@ -92,6 +95,7 @@ export async function runWrk(
     socketErrors: r.connect_errors + r.read_errors + r.write_errors + r.timeouts,
     // The server's own CPU time per request: unlike req/s, barely moved by other work on the machine.
     cpuUsPerRequest: r.requests > 0 ? Math.round(((cpuUsed / TICKS_PER_SECOND) * 1e6) / r.requests) : 0,
+    jsThreadUsPerRequest: r.requests > 0 ? Math.round(((jsUsed / TICKS_PER_SECOND) * 1e6) / r.requests) : 0,
     rss: { peakMb: Math.round(Math.max(...samples.filter(Number.isFinite))), endMb: Math.round(end) },
   };
 }

@@ -2,7 +2,7 @@ import { beforeEach, describe, test } from "bun:test";
 import fc from "fast-check";
 import { call } from "../support/http";
 import { SoftwareAuthenticator } from "../support/software-authenticator";
-import { anyValue, assertProperty, bodyFor, fixture, nasty, sendAndCheck, type Fixture } from "./fuzz-support";
+import { anyValue, assertProperty, bodyFor, fixture, INTROSPECTION_AUTH, nasty, sendAndCheck, type Fixture } from "./fuzz-support";
 
 /** Every endpoint of API.md that reads a JSON body, with the fields it knows. */
 const JSON_ENDPOINTS: [string, string, string[]][] = [
@@ -150,4 +150,25 @@ describe("mutated passkey credentials", () => {
       );
     }, 60_000);
   }
+});
+
+describe("form bodies on /auth/introspect", () => {
+  test("random tokens and hints, with and without the client's credentials", async () => {
+    const token = fc.oneof(anyValue.map((v) => (typeof v === "string" ? v : JSON.stringify(v))), fc.constantFrom("access", "refresh", "ended"));
+    const form = fc.dictionary(fc.constantFrom("token", "token_type_hint", "extra"), token, { maxKeys: 3 });
+    const auth = fc.constantFrom(INTROSPECTION_AUTH, INTROSPECTION_AUTH, undefined, "Basic Zm9vOmJhcg==");
+    await fc.assert(
+      fc.asyncProperty(form, auth, async (fields, authorization) => {
+        const real: Record<string, string> = { access: f.user.access, refresh: f.user.refresh, ended: f.endedRefresh };
+        if (fields.token && real[fields.token]) fields.token = real[fields.token]!;
+        await sendAndCheck(f, {
+          method: "POST",
+          path: "/auth/introspect",
+          headers: { "content-type": "application/x-www-form-urlencoded", ...(authorization ? { authorization } : {}) },
+          body: new URLSearchParams(fields).toString(),
+        });
+      }),
+      { numRuns: 60 },
+    );
+  }, 60_000);
 });

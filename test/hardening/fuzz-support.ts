@@ -1,6 +1,7 @@
 import { expect } from "bun:test";
 import { asc } from "drizzle-orm";
 import fc from "fast-check";
+import { generateSigningKey } from "../../src/auth/key-generate";
 import { passkeys, recoveryCodes, totpFactors, users } from "../../src/db/schema";
 import { createMemoryStore } from "../../src/store/memory";
 import { buildTestApp, TEST_SECRET, type TestApp } from "../support/app";
@@ -36,13 +37,25 @@ export type Fixture = TestApp & {
   secrets(): Promise<string[]>;
 };
 
+/** The fixture's signing key (its `d` must never appear in a response) and introspection client. */
+export const FUZZ_KEY = await generateSigningKey("ES256");
+export const INTROSPECTION_SECRET = "fuzz-introspection-secret-32-chars!";
+export const INTROSPECTION_AUTH = `Basic ${btoa(`fuzz:${INTROSPECTION_SECRET}`)}`;
+
 /** A fresh app on a listing store, with one verified user and one admin signed in. */
 export async function fixture(): Promise<Fixture> {
   const store = createListingStore(createMemoryStore(createFakeClock()));
   // The per-client limit would turn most of the run into 429s; it gets its own property below.
-  // One provider (at a closed port: nothing leaves the machine), so its routes get past the 404.
+  // One provider (at a closed port: nothing leaves the machine), so its routes get past the 404;
+  // a signing key set and an introspection client: the JWKS and POST /auth/introspect are live too.
   const provider = { OAUTH_PROVIDERS: "fuzz", OAUTH_FUZZ_CLIENT_ID: "c", OAUTH_FUZZ_CLIENT_SECRET: "s", OAUTH_FUZZ_ISSUER: "http://127.0.0.1:9" };
-  const app = await buildTestApp({ store, env: { RATE_LIMIT_AUTH_PER_MINUTE: "0", WEBAUTHN_ORIGINS: "http://localhost:8787", ...provider } });
+  const app = await buildTestApp({
+    store,
+    env: {
+      RATE_LIMIT_AUTH_PER_MINUTE: "0", WEBAUTHN_ORIGINS: "http://localhost:8787", ...provider,
+      JWT_SIGNING_KEYS: JSON.stringify({ keys: [FUZZ_KEY] }), INTROSPECTION_CLIENTS: `fuzz:${INTROSPECTION_SECRET}`,
+    },
+  });
   const user = await signUp(app, "fuzz-user@example.com", "correct horse battery");
   const admin = await signInAdmin(app, "fuzz-admin@example.com", "admin password 1");
   // A second session of the user, ended by logout: its refresh token is real but dead.
@@ -56,7 +69,7 @@ export async function fixture(): Promise<Fixture> {
     const sealed = (await app.db.select({ c: totpFactors.secretCiphertext }).from(totpFactors)).map((r) => r.c);
     const codeHashes = (await app.db.select({ h: recoveryCodes.codeHash }).from(recoveryCodes)).map((r) => r.h);
     return [
-      ...hashes, TEST_SECRET, user.access, user.refresh, admin.access, admin.refresh,
+      ...hashes, TEST_SECRET, FUZZ_KEY.d, INTROSPECTION_SECRET, user.access, user.refresh, admin.access, admin.refresh,
       totpUser.secret, ...totpUser.recoveryCodes, ...sealed, ...codeHashes, totpUser.access, totpUser.refresh,
     ];
   };

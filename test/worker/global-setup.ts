@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { TestProject } from "vitest/node";
+import { generateSigningKey } from "../../src/auth/key-generate";
 import { startMailCatcher } from "../support/mail-catcher";
 import { startOidcProvider } from "../support/oidc-provider";
 import { workerBackendBindings } from "../support/worker-bindings";
@@ -40,10 +41,18 @@ export default async function setup(project: TestProject) {
   const oidc = await startOidcProvider();
 
   project.provide("mailCatcherUrl", mail.url);
+  // Signed with a key set (ES256 first, EdDSA second) so the JWKS, kid checks and forgeries run in workerd.
+  const signingKeys = JSON.stringify({ keys: [await generateSigningKey("ES256"), await generateSigningKey("EdDSA")] });
+  const introspectionClient = `gateway:${crypto.randomUUID()}${crypto.randomUUID()}`;
+  project.provide("signingKeys", signingKeys);
+  project.provide("introspectionClient", introspectionClient);
   project.provide("bindings", {
     ...workerBackendBindings(env),
     NODE_ENV: "test",
-    JWT_SECRET: "workerd-test-secret-that-is-at-least-32-bytes",
+    JWT_SECRET: "workerd-test-secret-that-is-at-least-32-bytes", // set, yet refused: JWT_SIGNING_KEYS signs
+    JWT_SIGNING_KEYS: signingKeys,
+    INTROSPECTION_CLIENTS: introspectionClient,
+    PUBLIC_URL: "http://edge-auth.test", // the origin helpers.ts calls: issuer, discovery and iss agree
     DATA_ENCRYPTION_KEY: "workerd-test-data-key-that-is-at-least-32-bytes",
     BCRYPT_COST: "4", // the lowest cost: these tests check behaviour, not hashing strength
     REFRESH_REUSE_GRACE: "0", // strict single use, so reuse detection is checked without waiting

@@ -9,5 +9,9 @@ declare module "vitest" {
     mailCatcherUrl: string;
     /** The local OpenID Connect provider (POST /__test/account sets who signs in next). */
     oidcIssuer: string;
+    /** The Worker's JWT_SIGNING_KEYS: [ES256 (signs), EdDSA], private JWKs, so tests can sign as the server does. */
+    signingKeys: string;
+    /** The `id:secret` of the Worker's one INTROSPECTION_CLIENTS entry. */
+    introspectionClient: string;
   }
 }
