@@ -7,9 +7,14 @@ export type Reply = { status: number; headers: Headers; body: any };
 
 const worker = (exports as unknown as { default: { fetch(input: string, init?: RequestInit): Promise<Response> } }).default;
 
+// Each test file is its own client address (the Worker limits /auth/* per address, and the files
+// share one Worker): a test that needs a given address sets cf-connecting-ip itself.
+const CLIENT_ADDRESS = `10.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 1}.1`;
+
 /** One request to the Worker; JSON bodies are sent with Content-Type: application/json. */
 export async function call(method: string, path: string, options: { json?: unknown; raw?: string; token?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
   const headers = new Headers(options.headers);
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", CLIENT_ADDRESS);
   if (options.json !== undefined) headers.set("content-type", "application/json");
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
   const res = await worker.fetch(`http://edge-auth.test${path}`, {

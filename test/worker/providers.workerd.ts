@@ -8,9 +8,12 @@ import { call, untilReady } from "./helpers";
 
 const worker = (exports as unknown as { default: { fetch(input: string, init?: RequestInit): Promise<Response> } }).default;
 
+const GET_ADDRESS = `10.251.${Math.floor(Math.random() * 250) + 1}.1`;
+
 /** A GET to the Worker that does not follow redirects (the 302s are what is under test). */
 async function get(path: string) {
-  const res = await worker.fetch(`http://edge-auth.test${path}`, { redirect: "manual" });
+  // Its own client address, like helpers.ts's call (the /auth/* limit is per address).
+  const res = await worker.fetch(`http://edge-auth.test${path}`, { redirect: "manual", headers: { "cf-connecting-ip": GET_ADDRESS } });
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: /json/.test(res.headers.get("content-type") ?? "") && text ? JSON.parse(text) : text };
 }
