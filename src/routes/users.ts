@@ -123,3 +123,6 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     s.logger.info("admin.user_deleted", { requestId: s.requestId, userId: s.auth.userId, targetId: id });
     return c.body(null, 204);
   });
+
+/** This file's route definitions: the typed client reads its request and response types from them. */
+export const usersContract = { listUsers, createUser, getUser, patchUser, deleteUser };
