@@ -268,3 +268,6 @@ function missing(field: string) {
     errors: [{ path: field, message: "is required" }],
   });
 }
+
+/** This file's route definitions: the typed client reads its request and response types from them. */
+export const authContract = { register, verify, resend, login, token, refresh, logout, logoutAll, forgot, reset };

@@ -103,3 +103,6 @@ export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     s.logger.info("user.deleted_self", { requestId: s.requestId, userId: user.id });
     return c.body(null, 204);
   });
+
+/** This file's route definitions: the typed client reads its request and response types from them. */
+export const meContract = { getMe, patchMe, changePassword, deleteMe };

@@ -131,3 +131,6 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     recordEvent(c, { type: "user_deleted", userId: id, actorId: s.auth.userId, sessionId: s.auth.sessionId });
     return c.body(null, 204);
   });
+
+/** This file's route definitions: the typed client reads its request and response types from them. */
+export const usersContract = { listUsers, createUser, getUser, patchUser, deleteUser };
