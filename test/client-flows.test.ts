@@ -3,6 +3,7 @@
 // provider (PKCE built by the client, finished from the redirect URL).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createClient, EdgeAuthError, memoryStorage, type EdgeAuthClient, type FlowStorage } from "../src/client/client";
+import type * as Contract from "../src/client/contract";
 import { buildTestApp, type TestApp } from "./support/app";
 import { alignToStep, codeAt, signUpWithTotp } from "./support/mfa";
 import { startOidcProvider, type OidcProvider } from "./support/oidc-provider";
@@ -159,3 +160,62 @@ function typeChecks(client: EdgeAuthClient) {
   });
 }
 void typeChecks;
+
+// Every type the client exports from the contract is a real shape: a lookup that stopped matching
+// its route (a renamed route, a status code changed) would give `never` or `any` and pass silently.
+type Vacuous<T> = 0 extends 1 & T ? true : [T] extends [never] ? true : false;
+type Derived = {
+  User: Contract.User;
+  TokenPair: Contract.TokenPair;
+  RegisterInput: Contract.RegisterInput;
+  VerifyInput: Contract.VerifyInput;
+  LoginInput: Contract.LoginInput;
+  ResetInput: Contract.ResetInput;
+  ProfilePatch: Contract.ProfilePatch;
+  PasswordChange: Contract.PasswordChange;
+  UserPage: Contract.UserPage;
+  UserListQuery: Contract.UserListQuery;
+  NewUserInput: Contract.NewUserInput;
+  UserPatchInput: Contract.UserPatchInput;
+  RegisterReply: Contract.RegisterReply;
+  AcceptedReply: Contract.AcceptedReply;
+  ResendInput: Contract.ResendInput;
+  ForgotInput: Contract.ForgotInput;
+  TokenForm: Contract.TokenForm;
+  MfaVerifyInput: Contract.MfaVerifyInput;
+  MfaMethod: Contract.MfaMethod;
+  MfaStatus: Contract.MfaStatus;
+  TotpEnrollInput: Contract.TotpEnrollInput;
+  TotpEnrollment: Contract.TotpEnrollment;
+  TotpConfirmInput: Contract.TotpConfirmInput;
+  TotpConfirmed: Contract.TotpConfirmed;
+  RecoveryCodesInput: Contract.RecoveryCodesInput;
+  RecoveryCodes: Contract.RecoveryCodes;
+  TotpDisableInput: Contract.TotpDisableInput;
+  PasskeyCreationOptions: Contract.PasskeyCreationOptions;
+  PasskeyRequestOptions: Contract.PasskeyRequestOptions;
+  NewPasskeyInput: Contract.NewPasskeyInput;
+  RegistrationCredentialJSON: Contract.RegistrationCredentialJSON;
+  Passkey: Contract.Passkey;
+  PasskeyList: Contract.PasskeyList;
+  PasskeyRename: Contract.PasskeyRename;
+  PasskeyLoginInput: Contract.PasskeyLoginInput;
+  AuthenticationCredentialJSON: Contract.AuthenticationCredentialJSON;
+  ProviderList: Contract.ProviderList;
+  Provider: Contract.Provider;
+  AuthorizeQuery: Contract.AuthorizeQuery;
+  IdentityList: Contract.IdentityList;
+  Identity: Contract.Identity;
+  SessionList: Contract.SessionList;
+  DeviceSession: Contract.DeviceSession;
+  UserSessionList: Contract.UserSessionList;
+  ActivityQuery: Contract.ActivityQuery;
+  ActivityPage: Contract.ActivityPage;
+  ActivityEvent: Contract.ActivityEvent;
+  AuditQuery: Contract.AuditQuery;
+  AuditPage: Contract.AuditPage;
+  AuditEvent: Contract.AuditEvent;
+};
+type VacuousNames = { [K in keyof Derived]: Vacuous<Derived[K]> extends true ? K : never }[keyof Derived];
+const noVacuousTypes: [VacuousNames] extends [never] ? true : VacuousNames = true;
+void noVacuousTypes;
