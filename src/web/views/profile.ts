@@ -7,6 +7,21 @@ import { passkeysSection } from "./passkeys";
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
+/**
+ * Runs a sign-out this tab asked for. The user is let go first, so the signedOut listener (main.ts,
+ * for sign-outs from elsewhere) stays quiet and this view shows its own message; kept if it fails.
+ */
+async function leaving(ctx: Ctx, work: () => Promise<void>): Promise<void> {
+  const user = ctx.user;
+  ctx.user = undefined;
+  try {
+    await work();
+  } catch (error) {
+    ctx.user = user;
+    throw error;
+  }
+}
+
 /** The signed-in user: details, name, password, sign out (here or everywhere), delete account. */
 export function profileView(ctx: Ctx): HTMLElement {
   const user = ctx.user!;
@@ -44,9 +59,7 @@ export function profileView(ctx: Ctx): HTMLElement {
 
   const signOut = h("button", { type: "button", class: "secondary" }, "Sign out");
   signOut.addEventListener("click", () => void busy(signOut, async () => {
-    // This tab shows its own message: the signedOut listener (main.ts) is for the others.
-    ctx.user = undefined;
-    await ctx.client.logout();
+    await leaving(ctx, () => ctx.client.logout());
     ctx.go("signin", { message: "You are signed out." });
   }));
   const everywhere = h("button", { type: "button", class: "secondary" }, "Sign out everywhere");
@@ -54,7 +67,7 @@ export function profileView(ctx: Ctx): HTMLElement {
   everywhere.addEventListener("click", () => void busy(everywhere, async () => {
     if (!(await confirmAction("Sign out on every device, this one included?", "Sign out everywhere"))) return;
     try {
-      await ctx.client.logoutAll();
+      await leaving(ctx, () => ctx.client.logoutAll());
       ctx.go("signin", { message: "You are signed out on every device." });
     } catch (error) {
       showError(sessionsBox, error);
@@ -67,7 +80,7 @@ export function profileView(ctx: Ctx): HTMLElement {
     "Delete my account",
     async (v) => {
       if (!(await confirmAction("Delete your account and everything in it? This cannot be undone.", "Delete account"))) return;
-      await ctx.client.deleteAccount(v.password!);
+      await leaving(ctx, () => ctx.client.deleteAccount(v.password!));
       ctx.go("signin", { message: "Your account was deleted." });
     },
     { invalid_credentials: "password" },
