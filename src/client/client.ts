@@ -1,6 +1,9 @@
 import type {
-  LoginInput, NewUserInput, PasswordChange, ProfilePatch, RegisterInput, ResetInput, TokenPair, User, UserListQuery,
-  UserPage, UserPatchInput, VerifyInput,
+  AcceptedReply, ActivityPage, ActivityQuery, AuditPage, AuditQuery, AuthenticationCredentialJSON, IdentityList, PasskeyLoginInput, LoginInput,
+  MfaMethod, MfaStatus, MfaVerifyInput, NewPasskeyInput, NewUserInput, Passkey, PasskeyCreationOptions, PasskeyList, PasskeyRename,
+  PasskeyRequestOptions, PasswordChange, ProfilePatch, ProviderList, RecoveryCodes, RecoveryCodesInput, RegisterInput, RegisterReply,
+  ResendInput, ForgotInput, ResetInput, SessionList, TokenPair, TotpConfirmed, TotpConfirmInput, TotpDisableInput, TotpEnrollInput,
+  TotpEnrollment, User, UserListQuery, UserPage, UserPatchInput, UserSessionList, VerifyInput,
 } from "./contract";
 import { EdgeAuthError } from "./errors";
 import { defaultFlowStorage, finishProviderFlow, startProviderFlow, type FlowStorage } from "./providers";
@@ -13,17 +16,8 @@ export type * from "./contract";
 export type { ClientOptions, Fetch } from "./session";
 export type { FlowStorage } from "./providers";
 
-// TODO(contract): read these from the mfa, passkeys, providers and sessions routes once merged.
-export type MfaStatus = { totp: boolean; recoveryCodesRemaining: number };
-export type TotpEnrollment = { secret: string; otpauth_uri: string };
-export type Passkey = { id: string; name: string; createdAt: string; lastUsedAt: string | null; backedUp: boolean };
-export type Identity = { id: string; provider: string; email: string | null; createdAt: string; lastUsedAt: string | null };
-export type DeviceSession = { id: string; current: boolean; createdAt: string; lastSeenAt: string; userAgent: string | null; ip: string | null; amr: string[]; aal: string };
-export type ActivityEvent = { id: string; type: string; at: string; ip: string | null; userAgent: string | null; sessionId: string | null; userId?: string; actorId?: string | null };
-export type ActivityPage = { events: ActivityEvent[]; nextCursor: string | null };
-
 /** A first factor was right and the account has a second one: finish with `verifyMfa`. */
-export type MfaRequired = { status: "mfa_required"; mfaToken: string; methods: ("totp" | "recovery_code")[] };
+export type MfaRequired = { status: "mfa_required"; mfaToken: string; methods: MfaMethod[] };
 export type SignedIn = { status: "signed_in" };
 export type SignInResult = SignedIn | MfaRequired;
 
@@ -59,12 +53,12 @@ export function createClient(options: ClientOptions & { flowStorage?: FlowStorag
       return session.signedIn;
     },
 
-    register: (input: RegisterInput) => session.send<{ user: User }>("POST", "/auth/register", { json: input }),
+    register: (input: RegisterInput) => session.send<RegisterReply>("POST", "/auth/register", { json: input }),
     /** Verifies the email with its code and signs in (or asks for the second factor). */
     verify: (input: VerifyInput) => settle(session.send<TokenPair>("POST", "/auth/verify", { json: input })),
-    resendVerification: (email: string) => session.send<object>("POST", "/auth/verify/resend", { json: { email } }),
+    resendVerification: (email: string) => session.send<AcceptedReply>("POST", "/auth/verify/resend", { json: { email } satisfies ResendInput }),
     login: (input: LoginInput) => settle(session.send<TokenPair>("POST", "/auth/login", { json: input })),
-    forgotPassword: (email: string) => session.send<object>("POST", "/auth/password/forgot", { json: { email } }),
+    forgotPassword: (email: string) => session.send<AcceptedReply>("POST", "/auth/password/forgot", { json: { email } satisfies ForgotInput }),
     resetPassword: (input: ResetInput) => session.send<void>("POST", "/auth/password/reset", { json: input }),
 
     /** At start: signs in from the stored refresh token, if there is one that still works. */
@@ -99,46 +93,46 @@ export function createClient(options: ClientOptions & { flowStorage?: FlowStorag
     },
 
     /** The second step after `mfa_required`: a code from the authenticator app, or a recovery code. */
-    verifyMfa: (input: { mfaToken: string; method: "totp" | "recovery_code"; code: string }) =>
-      settle(session.send<TokenPair>("POST", "/auth/mfa/verify", { json: { mfa_token: input.mfaToken, method: input.method, code: input.code } })),
+    verifyMfa: (input: { mfaToken: string; method: MfaMethod; code: string }) =>
+      settle(session.send<TokenPair>("POST", "/auth/mfa/verify", { json: { mfa_token: input.mfaToken, method: input.method, code: input.code } satisfies MfaVerifyInput })),
 
     mfa: {
       status: () => session.call<MfaStatus>("GET", "/users/me/mfa"),
       /** A pending enrollment: show `otpauth_uri` as a QR code and `secret` as text. */
-      enrollTotp: (password: string) => session.call<TotpEnrollment>("POST", "/users/me/mfa/totp", { password }),
+      enrollTotp: (password: string) => session.call<TotpEnrollment>("POST", "/users/me/mfa/totp", { password } satisfies TotpEnrollInput),
       /** Turns TOTP on; this session goes on at aal2 with a new pair, the others end. Show the codes once. */
       async confirmTotp(code: string): Promise<string[]> {
-        const { recovery_codes, ...pair } = await session.call<TokenPair & { recovery_codes: string[] }>("POST", "/users/me/mfa/totp/confirm", { code });
+        const { recovery_codes, ...pair } = await session.call<TotpConfirmed>("POST", "/users/me/mfa/totp/confirm", { code } satisfies TotpConfirmInput);
         await session.adopt(pair);
         return recovery_codes;
       },
       regenerateRecoveryCodes: async (code: string) =>
-        (await session.call<{ recovery_codes: string[] }>("POST", "/users/me/mfa/recovery-codes", { code })).recovery_codes,
-      disableTotp: (code: string) => session.call<void>("DELETE", "/users/me/mfa/totp", { code }),
+        (await session.call<RecoveryCodes>("POST", "/users/me/mfa/recovery-codes", { code } satisfies RecoveryCodesInput)).recovery_codes,
+      disableTotp: (code: string) => session.call<void>("DELETE", "/users/me/mfa/totp", { code } satisfies TotpDisableInput),
     },
 
     passkeys: {
       /** False outside browsers with WebAuthn (servers, React Native): the methods below then throw `unsupported`. */
       supported: passkeysSupported,
       autofillSupported,
-      list: async () => (await session.call<{ passkeys: Passkey[] }>("GET", "/users/me/passkeys")).passkeys,
+      list: async () => (await session.call<PasskeyList>("GET", "/users/me/passkeys")).passkeys,
       async register(name?: string): Promise<Passkey> {
-        const options = await session.call<Record<string, unknown>>("POST", "/users/me/passkeys/options", {});
-        const credential = await createCredential(options);
-        return session.call<Passkey>("POST", "/users/me/passkeys", name ? { credential, name } : { credential });
+        const options = await session.call<PasskeyCreationOptions>("POST", "/users/me/passkeys/options", {});
+        const credential = (await createCredential(options)) as NewPasskeyInput["credential"];
+        return session.call<Passkey>("POST", "/users/me/passkeys", (name ? { credential, name } : { credential }) satisfies NewPasskeyInput);
       },
-      rename: (id: string, name: string) => session.call<Passkey>("PATCH", `/users/me/passkeys/${encodeURIComponent(id)}`, { name }),
+      rename: (id: string, name: string) => session.call<Passkey>("PATCH", `/users/me/passkeys/${encodeURIComponent(id)}`, { name } satisfies PasskeyRename),
       remove: (id: string) => session.call<void>("DELETE", `/users/me/passkeys/${encodeURIComponent(id)}`),
       /** Signs in with a passkey (no password, no second step); `autofill` waits on the email field's suggestions. */
       async signIn(opts: { autofill?: boolean; signal?: AbortSignal } = {}): Promise<SignInResult> {
-        const options = await session.send<Record<string, unknown>>("POST", "/auth/passkey/options", { json: {} });
-        const credential = await getCredential(options, opts.autofill, opts.signal);
-        return settle(session.send<TokenPair>("POST", "/auth/passkey/login", { json: { credential } }));
+        const options = await session.send<PasskeyRequestOptions>("POST", "/auth/passkey/options", { json: {} });
+        const credential = (await getCredential(options, opts.autofill, opts.signal)) as AuthenticationCredentialJSON;
+        return settle(session.send<TokenPair>("POST", "/auth/passkey/login", { json: { credential } satisfies PasskeyLoginInput }));
       },
     },
 
     providers: {
-      list: async () => (await session.send<{ providers: { id: string; name: string }[] }>("GET", "/auth/providers")).providers,
+      list: async () => (await session.send<ProviderList>("GET", "/auth/providers")).providers,
       /** The URL to open (a redirect in browsers, a system browser tab in mobile apps), with PKCE. */
       signInUrl: (provider: string, redirectUri: string) => startProviderFlow(options.baseUrl, flows, provider, redirectUri),
       /** On the redirect URI: exchanges the one-time code for a session (or the second step). */
@@ -148,15 +142,15 @@ export function createClient(options: ClientOptions & { flowStorage?: FlowStorag
       },
     },
     identities: {
-      list: async () => (await session.call<{ identities: Identity[] }>("GET", "/users/me/identities")).identities,
+      list: async () => (await session.call<IdentityList>("GET", "/users/me/identities")).identities,
       unlink: (id: string) => session.call<void>("DELETE", `/users/me/identities/${encodeURIComponent(id)}`),
     },
 
     sessions: {
-      list: async () => (await session.call<{ sessions: DeviceSession[] }>("GET", "/users/me/sessions")).sessions,
+      list: async () => (await session.call<SessionList>("GET", "/users/me/sessions")).sessions,
       end: (id: string) => session.call<void>("DELETE", `/users/me/sessions/${encodeURIComponent(id)}`),
     },
-    activity: (query: { limit?: number; cursor?: string } = {}) => session.call<ActivityPage>("GET", `/users/me/activity${queryString(query)}`),
+    activity: (query: ActivityQuery = {}) => session.call<ActivityPage>("GET", `/users/me/activity${queryString(query)}`),
 
     admin: {
       listUsers: (query: UserListQuery = {}) => session.call<UserPage>("GET", `/users${queryString(query)}`),
@@ -165,9 +159,9 @@ export function createClient(options: ClientOptions & { flowStorage?: FlowStorag
       updateUser: (id: string, patch: UserPatchInput) => session.call<User>("PATCH", `/users/${encodeURIComponent(id)}`, patch),
       deleteUser: (id: string) => session.call<void>("DELETE", `/users/${encodeURIComponent(id)}`),
       resetMfa: (id: string) => session.call<void>("DELETE", `/users/${encodeURIComponent(id)}/mfa`),
-      listSessions: async (id: string) => (await session.call<{ sessions: DeviceSession[] }>("GET", `/users/${encodeURIComponent(id)}/sessions`)).sessions,
+      listSessions: async (id: string) => (await session.call<UserSessionList>("GET", `/users/${encodeURIComponent(id)}/sessions`)).sessions,
       endSessions: (id: string) => session.call<void>("DELETE", `/users/${encodeURIComponent(id)}/sessions`),
-      audit: (query: { limit?: number; cursor?: string; userId?: string; type?: string } = {}) => session.call<ActivityPage>("GET", `/audit${queryString(query)}`),
+      audit: (query: AuditQuery = {}) => session.call<AuditPage>("GET", `/audit${queryString(query)}`),
     },
   };
   return client;

@@ -1,3 +1,4 @@
+import type { AuthorizeQuery, TokenForm } from "./contract";
 import { EdgeAuthError } from "./errors";
 import { challengeOf, randomVerifier } from "./pkce";
 
@@ -32,7 +33,7 @@ export async function startProviderFlow(baseUrl: string, flows: FlowStorage, pro
     code_challenge: await challengeOf(verifier),
     code_challenge_method: "S256",
     state,
-  });
+  } satisfies AuthorizeQuery);
   return `${baseUrl}/auth/oauth/${encodeURIComponent(provider)}/authorize?${query}`;
 }
 
@@ -41,7 +42,7 @@ export async function startProviderFlow(baseUrl: string, flows: FlowStorage, pro
  * the token request's form. The state must be one this client started (used once), so a link
  * planted by someone else cannot sign this browser into their account.
  */
-export async function finishProviderFlow(flows: FlowStorage, url: string): Promise<Record<string, string>> {
+export async function finishProviderFlow(flows: FlowStorage, url: string): Promise<TokenForm & Record<string, string>> {
   const params = new URL(url).searchParams;
   const state = params.get("state") ?? "";
   const raw = state ? await flows.get(key(state)) : null;
@@ -59,5 +60,5 @@ export async function finishProviderFlow(flows: FlowStorage, url: string): Promi
   const code = params.get("code");
   if (!code) throw new EdgeAuthError(400, "invalid_code", "The redirect carries no code.");
   const flow = JSON.parse(raw) as Flow;
-  return { grant_type: "authorization_code", code, code_verifier: flow.verifier, redirect_uri: flow.redirectUri };
+  return { grant_type: "authorization_code", code, code_verifier: flow.verifier, redirect_uri: flow.redirectUri } satisfies TokenForm;
 }

@@ -60,24 +60,51 @@ function credentialJson(credential: PublicKeyCredential): Json {
   return { id: credential.id, rawId: toB64url(credential.rawId), type: credential.type, response, clientExtensionResults: credential.getClientExtensionResults(), authenticatorAttachment: credential.authenticatorAttachment ?? undefined };
 }
 
+// One ceremony at a time: a new one (a click) cancels the pending one (an autofill request, which
+// may still wait after the sign-in page is gone), as the browser refuses a second while one is pending.
+let pending: AbortController | undefined;
+function ceremonySignal(signal?: AbortSignal): AbortSignal {
+  pending?.abort();
+  const own = (pending = new AbortController());
+  signal?.addEventListener("abort", () => own.abort(), { once: true });
+  return own.signal;
+}
+
+/** The browser's refusals as EdgeAuthErrors: `cancelled` (closed, timed out, superseded), `passkey_exists`, `passkey_failed`. */
+function ceremonyError(error: unknown): EdgeAuthError {
+  if (error instanceof EdgeAuthError) return error;
+  const name = (error as { name?: string } | null)?.name;
+  if (name === "NotAllowedError" || name === "AbortError") return new EdgeAuthError(0, "cancelled", "The passkey prompt was closed.");
+  if (name === "InvalidStateError") return new EdgeAuthError(0, "passkey_exists", "This device already holds a passkey for your account.");
+  return new EdgeAuthError(0, "passkey_failed", "The passkey could not be used. Try again.");
+}
+
 /** Runs the browser's registration ceremony on the server's creation options. */
-export async function createCredential(options: Json): Promise<Json> {
+export async function createCredential(options: Json, signal?: AbortSignal): Promise<Json> {
   requireSupport();
-  const credential = (await navigator.credentials.create({ publicKey: creationOptions(options) })) as PublicKeyCredential | null;
-  if (!credential) throw new EdgeAuthError(0, "cancelled", "No passkey was created.");
-  return credentialJson(credential);
+  try {
+    const credential = (await navigator.credentials.create({ publicKey: creationOptions(options), signal: ceremonySignal(signal) })) as PublicKeyCredential | null;
+    if (!credential) throw new EdgeAuthError(0, "cancelled", "No passkey was created.");
+    return credentialJson(credential);
+  } catch (error) {
+    throw ceremonyError(error);
+  }
 }
 
 /** Runs the browser's sign-in ceremony; `conditional` offers passkeys in the email field's autofill. */
 export async function getCredential(options: Json, conditional = false, signal?: AbortSignal): Promise<Json> {
   requireSupport();
-  const credential = (await navigator.credentials.get({
-    publicKey: requestOptions(options),
-    ...(conditional ? { mediation: "conditional" as CredentialMediationRequirement } : {}),
-    signal,
-  })) as PublicKeyCredential | null;
-  if (!credential) throw new EdgeAuthError(0, "cancelled", "No passkey was chosen.");
-  return credentialJson(credential);
+  try {
+    const credential = (await navigator.credentials.get({
+      publicKey: requestOptions(options),
+      ...(conditional ? { mediation: "conditional" as CredentialMediationRequirement } : {}),
+      signal: ceremonySignal(signal),
+    })) as PublicKeyCredential | null;
+    if (!credential) throw new EdgeAuthError(0, "cancelled", "No passkey was chosen.");
+    return credentialJson(credential);
+  } catch (error) {
+    throw ceremonyError(error);
+  }
 }
 
 /** Whether the browser can offer passkeys in autofill (conditional mediation). */

@@ -85,3 +85,6 @@ export const auditRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     const { events, nextCursor } = page(rows, limit);
     return c.json({ events: events.map((row) => ({ ...toEvent(row), userId: row.userId, actorId: row.actorId })), nextCursor }, 200);
   });
+
+/** This file's route definitions: the typed client reads its request and response types from them. */
+export const auditContract = { activity, audit };

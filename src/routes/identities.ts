@@ -59,3 +59,6 @@ export const identityRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationH
     recordEvent(c, { type: "identity_removed", userId: s.auth.userId, sessionId: s.auth.sessionId });
     return c.body(null, 204);
   });
+
+/** This file's route definitions: the typed client reads its request and response types from them. */
+export const identitiesContract = { list, remove };

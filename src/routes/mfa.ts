@@ -168,3 +168,6 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     s.logger.info("admin.mfa_reset", { requestId: s.requestId, userId: s.auth.userId, targetId: id });
     return c.body(null, 204);
   });
+
+/** This file's route definitions: the typed client reads its request and response types from them. */
+export const mfaContract = { verify, status, enroll, confirm, regenerate, disable, adminReset };

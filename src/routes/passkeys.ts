@@ -144,3 +144,6 @@ export const passkeyRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     });
     return c.json(pair, 200);
   });
+
+/** This file's route definitions: the typed client reads its request and response types from them. */
+export const passkeysContract = { registrationOptions, addPasskey, listPasskeys, renamePasskey, removePasskey, loginOptions, passkeyLogin };

@@ -151,3 +151,6 @@ export const providerRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationH
     const code = await issueHandOffCode(s.store, { uid: outcome.user.id, redirectUri: flow.redirectUri, codeChallenge: flow.codeChallenge, via: "fed" });
     return back({ code });
   });
+
+/** This file's route definitions: the typed client reads its request and response types from them. */
+export const providersContract = { listProviders, authorize, callback };

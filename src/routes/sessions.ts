@@ -90,3 +90,6 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     recordEvent(c, { type: "sessions_revoked", userId: user.id, actorId: s.auth.userId, sessionId: s.auth.sessionId });
     return c.body(null, 204);
   });
+
+/** This file's route definitions: the typed client reads its request and response types from them. */
+export const sessionsContract = { listMine, endMine, listUsers, endUsers };

@@ -1,4 +1,4 @@
-import { ApiProblem } from "./api";
+import { EdgeAuthError } from "../client/client";
 
 type Attrs = Record<string, string | boolean | number | undefined | ((event: Event) => void)>;
 type Child = Node | string | null | undefined | false;
@@ -41,7 +41,7 @@ export function clearErrors(form: HTMLElement): void {
  * one field (`fieldFor`) next to that field, anything else (with the wait of a 429) above the button.
  */
 export function showError(form: HTMLElement, error: unknown, fieldFor: Record<string, string> = {}): void {
-  const problem = error instanceof ApiProblem ? error : new ApiProblem(0, "client", "Something went wrong. Try again.");
+  const problem = error instanceof EdgeAuthError ? error : new EdgeAuthError(0, "client", "Something went wrong. Try again.");
   let placed = false;
   const put = (path: string, message: string) => {
     const line = form.querySelector<HTMLElement>(`.field-error[data-for="${CSS.escape(path)}"]`);

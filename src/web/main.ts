@@ -1,6 +1,6 @@
+import { createClient, indexedDbStorage } from "../client/client";
 import type { Ctx, View } from "./context";
 import { h, notice } from "./dom";
-import { Session } from "./session";
 import { auditView } from "./views/activity";
 import { usersView } from "./views/admin";
 import { forgotView, resetView, signInView, signUpView, verifyView } from "./views/auth";
@@ -21,16 +21,23 @@ const views: Record<View, (ctx: Ctx) => HTMLElement> = {
 };
 const needsSession = new Set<View>(["profile", "users", "audit"]);
 
-const session = new Session();
+// The UI is an app of edge-auth like any other: same origin, the refresh token in IndexedDB
+// (shared by the tabs), a provider sign-in's PKCE verifier in this tab's sessionStorage.
+const client = createClient({
+  baseUrl: "",
+  storage: indexedDbStorage(),
+  flowStorage: { get: (k) => sessionStorage.getItem(k), set: (k, v) => sessionStorage.setItem(k, v), delete: (k) => sessionStorage.removeItem(k) },
+});
 const main = document.getElementById("main")!;
 const nav = document.getElementById("nav")!;
 
 const ctx: Ctx = {
-  session,
+  client,
+  user: undefined,
   state: {},
   go(view, state = {}) {
-    if (needsSession.has(view) && !session.signedIn) view = "signin";
-    if ((view === "users" || view === "audit") && session.user?.role !== "admin") view = "profile";
+    if (needsSession.has(view) && !(client.signedIn && ctx.user)) view = "signin";
+    if ((view === "users" || view === "audit") && ctx.user?.role !== "admin") view = "profile";
     ctx.state = state;
     renderNav(view);
     main.replaceChildren(views[view](ctx));
@@ -42,20 +49,27 @@ const ctx: Ctx = {
 };
 
 function renderNav(current: View) {
-  if (!session.signedIn) return nav.replaceChildren();
+  if (!client.signedIn) return nav.replaceChildren();
   const tab = (view: View, label: string) =>
     h("button", { type: "button", class: "tab", "aria-current": view === current ? "page" : undefined, onclick: () => ctx.go(view) }, label);
-  const admin = session.user?.role === "admin";
+  const admin = ctx.user?.role === "admin";
   nav.replaceChildren(tab("profile", "Profile"), admin ? tab("users", "Users") : "", admin ? tab("audit", "Audit") : "");
 }
 
-session.onSignedOut = () => ctx.go("signin", { message: "Your session ended. Sign in again." });
+// Signed out here, in another tab, or the session ended on the server: back to the sign-in page.
+// A sign-out this tab started has already shown its own message; only the others need one.
+client.on("signedOut", () => {
+  if (!ctx.user) return;
+  ctx.user = undefined;
+  ctx.go("signin", { message: "Your session ended. Sign in again." });
+});
 
 async function boot() {
   try {
     // Back from a provider (code or error in the query): that finishes first.
     if (await finishProviderSignIn(ctx)) return;
-    ctx.go((await session.resume()) ? "profile" : "signin");
+    if (await client.resume()) ctx.user = await client.me();
+    ctx.go(ctx.user ? "profile" : "signin");
   } catch {
     ctx.go("signin");
     main.prepend(notice("The server cannot be reached right now. Reload to try again."));

@@ -2,11 +2,12 @@
 // (oauth2-mock-server): the UI makes its own PKCE pair, leaves for the provider, comes back to its
 // own page with a one-time code and exchanges it at /auth/token. Then the profile lists and unlinks.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Secret, TOTP } from "otpauth";
 import type { Browser, Page } from "playwright-core";
 import { startOidcProvider, type OidcProvider } from "../support/oidc-provider";
 import { available, requires } from "../support/requirements";
 import { launchChromium, screenshot, watchErrors } from "./browser";
-import { startServer, type RunningServer } from "./server";
+import { startMailCatcher, startServer, type RunningServer } from "./server";
 
 const hasChromium = requires("chromium", available.chromium(), "apt-get install chromium");
 
@@ -14,11 +15,15 @@ describe.skipIf(!hasChromium)("web UI: sign in with a provider (real server, rea
   let server: RunningServer;
   let oidc: OidcProvider;
   let browser: Browser;
+  let mail: ReturnType<typeof startMailCatcher>;
 
   beforeAll(async () => {
     oidc = await startOidcProvider();
+    mail = startMailCatcher();
     server = await startServer({
       RATE_LIMIT_AUTH_PER_MINUTE: "0",
+      MAIL_TRANSPORT: "webhook",
+      MAIL_WEBHOOK_URL: mail.url,
       OAUTH_PROVIDERS: "mock",
       OAUTH_MOCK_NAME: "Mock ID",
       OAUTH_MOCK_CLIENT_ID: "e2e-client",
@@ -32,6 +37,7 @@ describe.skipIf(!hasChromium)("web UI: sign in with a provider (real server, rea
     await browser?.close();
     await server?.stop();
     await oidc?.stop();
+    mail?.stop();
   });
 
   async function open(): Promise<{ page: Page; errors: string[] }> {
@@ -86,6 +92,37 @@ describe.skipIf(!hasChromium)("web UI: sign in with a provider (real server, rea
     await page.getByText("An account with this email already exists").waitFor();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     expect(new URL(page.url()).search).toBe("");
+    expect(errors).toEqual([]);
+  });
+
+  test("an account with an authenticator app: back from the provider, the two-step view asks for the code", async () => {
+    const email = `e2e-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const password = "correct horse battery";
+    const api = async (path: string, body: unknown, token?: string) => {
+      const res = await fetch(`${server.url}${path}`, {
+        method: "POST", headers: { "content-type": "application/json", ...(token && { authorization: `Bearer ${token}` }) }, body: JSON.stringify(body),
+      });
+      if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+      return res.json() as Promise<Record<string, any>>;
+    };
+    // A verified password account with TOTP on, set up through the API.
+    await api("/auth/register", { email, password });
+    const { access_token } = await api("/auth/verify", { email, code: await mail.code(email, "verify-email") });
+    const { secret } = await api("/users/me/mfa/totp", { password }, access_token);
+    const codeAt = (ms: number) => TOTP.generate({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30, timestamp: ms });
+    await api("/users/me/mfa/totp/confirm", { code: codeAt(Date.now()) }, access_token);
+
+    // The provider vouches for the email: the identity is linked, and the sign-in is one factor of two.
+    const { page, errors } = await open();
+    oidc.signInAs({ sub: `e2e-${crypto.randomUUID()}`, email, email_verified: true, name: "Grace" });
+    await page.getByRole("button", { name: "Continue with Mock ID" }).click();
+    await page.getByRole("heading", { name: "Two-step sign-in" }).waitFor();
+    expect(new URL(page.url()).search).toBe("");
+    // The next step's code: the confirming one was used up.
+    await page.getByLabel("6-digit code from your authenticator app").fill(codeAt(Date.now() + 30_000));
+    await page.getByRole("button", { name: "Continue" }).click();
+    await expect(page.getByTestId("email").textContent()).resolves.toBe(email);
+    await page.getByTestId("identities").getByText(`Mock ID (${email})`).waitFor();
     expect(errors).toEqual([]);
   });
 

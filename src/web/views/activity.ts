@@ -1,12 +1,18 @@
-import { ApiProblem } from "../api";
+import { EdgeAuthError, type ActivityPage, type AuditEvent, type AuditQuery, type DeviceSession } from "../../client/client";
 import type { Ctx } from "../context";
 import { busy, confirmAction, h, notice, showError } from "../dom";
 import { describeDevice } from "../user-agent";
 
-/** API.md "Sessions and activity": a Session and an Event as the API sends them. */
-export type SessionInfo = { id: string; current: boolean; createdAt: string; lastSeenAt: string; userAgent: string | null; ip: string | null; amr: string[]; aal: string };
-export type EventInfo = { id: string; type: string; at: string; ip: string | null; userAgent: string | null; sessionId: string | null; userId?: string | null; actorId?: string | null };
+/** An event of the account's activity, or of the admin's audit log (which also says whose, and by whom). */
+type EventInfo = ActivityPage["events"][number] & Partial<Pick<AuditEvent, "userId" | "actorId">>;
 type EventPage = { events: EventInfo[]; nextCursor: string | null };
+/** One page of events after `cursor` (the first page without one). */
+type PageLoader = (cursor: string | undefined) => Promise<EventPage>;
+
+/** The account's own activity, 20 at a time. */
+export const myActivity = (ctx: Ctx): PageLoader => (cursor) => ctx.client.activity({ limit: 20, cursor });
+/** The admin's audit log with its filters, 20 at a time. */
+const auditLog = (ctx: Ctx, filters: AuditQuery): PageLoader => (cursor) => ctx.client.admin.audit({ ...filters, limit: 20, cursor });
 
 /** What each event type means to the person reading it. */
 export const EVENT_LABELS: Record<string, string> = {
@@ -24,7 +30,7 @@ export const when = (iso: string) => new Date(iso).toLocaleString();
 const errorLine = () => h("div", {}, h("p", { class: "form-error", role: "alert" }));
 
 /** One session as a list item: device, address, last seen; "this device" marked; an End button unless it is this one. */
-function sessionItem(s: SessionInfo, end?: () => Promise<void>): HTMLLIElement {
+function sessionItem(s: DeviceSession, end?: () => Promise<void>): HTMLLIElement {
   const head = h("div", { class: "item-head" }, h("strong", {}, describeDevice(s.userAgent)), s.current ? h("span", { class: "badge" }, "This device") : null);
   const facts = h("p", { class: "muted" }, `${s.ip ?? "Unknown address"} · last seen ${when(s.lastSeenAt)} · signed in ${when(s.createdAt)}${s.aal === "aal2" ? " · two-factor" : ""}`);
   const li = h("li", { class: "item", "data-session": s.id, "data-current": s.current ? "true" : "false" }, h("div", {}, head, facts));
@@ -45,15 +51,14 @@ function eventItem(e: EventInfo, admin: boolean): HTMLLIElement {
     h("div", {}, h("strong", {}, EVENT_LABELS[e.type] ?? e.type), h("p", { class: "muted" }, [when(e.at), where, who].filter(Boolean).join(" · "))));
 }
 
-/** A list of events read page by page from `path` (a URL with its filters), with "Load more". */
-export function eventList(ctx: Ctx, path: string, admin: boolean, empty = "Nothing yet."): HTMLElement {
+/** A list of events read page by page (`loadPage`), with "Load more". */
+export function eventList(loadPage: PageLoader, admin: boolean, empty = "Nothing yet."): HTMLElement {
   const list = h("ul", { class: "items" });
   const errors = errorLine();
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Load more");
   let cursor: string | null = null;
   const load = async () => {
-    const sep = path.includes("?") ? "&" : "?";
-    const page = await ctx.session.call<EventPage>("GET", `${path}${sep}limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const page = await loadPage(cursor ?? undefined);
     for (const e of page.events) list.append(eventItem(e, admin));
     if (list.children.length === 0) list.append(h("li", { class: "muted" }, empty));
     cursor = page.nextCursor;
@@ -70,14 +75,14 @@ export function mySessions(ctx: Ctx): HTMLElement {
   const status = h("div", { class: "status-slot" });
   const errors = errorLine();
   const load = async () => {
-    const { sessions } = await ctx.session.call<{ sessions: SessionInfo[] }>("GET", "/users/me/sessions");
+    const sessions = await ctx.client.sessions.list();
     list.replaceChildren(...sessions.map((s) => {
       const item: HTMLLIElement = sessionItem(s, async () => {
         try {
-          await ctx.session.call("DELETE", `/users/me/sessions/${encodeURIComponent(s.id)}`);
+          await ctx.client.sessions.end(s.id);
         } catch (error) {
           // Already gone (signed out there meanwhile): the list just catches up.
-          if (!(error instanceof ApiProblem && error.status === 404)) return showError(errors, error);
+          if (!(error instanceof EdgeAuthError && error.status === 404)) return showError(errors, error);
         }
         item.remove();
         status.replaceChildren(notice(`The session on ${describeDevice(s.userAgent)} was ended.`, "ok"));
@@ -95,20 +100,20 @@ export function userActivity(ctx: Ctx, userId: string, email: string): HTMLEleme
   const errors = errorLine();
   const status = h("div", { class: "status-slot" });
   const load = async () => {
-    const { sessions } = await ctx.session.call<{ sessions: SessionInfo[] }>("GET", `/users/${userId}/sessions`);
+    const sessions = await ctx.client.admin.listSessions(userId);
     list.replaceChildren(...(sessions.length ? sessions.map((s) => sessionItem(s)) : [h("li", { class: "muted" }, "Not signed in anywhere.")]));
   };
   const endAll = h("button", { type: "button", class: "danger" }, "End all sessions");
   endAll.addEventListener("click", () => void busy(endAll, async () => {
     if (!(await confirmAction(`End every session of ${email}? They are signed out everywhere at once.`, "End all sessions"))) return;
-    await ctx.session.call("DELETE", `/users/${userId}/sessions`);
+    await ctx.client.admin.endSessions(userId);
     status.replaceChildren(notice(`Every session of ${email} was ended.`, "ok"));
     await load();
   }).catch((error) => showError(errors, error)));
   void load().catch((error) => showError(errors, error));
   return h("div", { class: "user-activity" },
     h("h3", {}, `Sessions of ${email}`), status, errors, list, h("div", { class: "actions" }, endAll),
-    h("h3", {}, "Recent events"), eventList(ctx, `/audit?userId=${encodeURIComponent(userId)}`, true));
+    h("h3", {}, "Recent events"), eventList(auditLog(ctx, { userId }), true));
 }
 
 /** Admin: the audit log of every account, filtered by user id and type. */
@@ -120,15 +125,16 @@ export function auditView(ctx: Ctx): HTMLElement {
   const errors = errorLine();
   const apply = () => {
     (errors.firstChild as HTMLElement).textContent = "";
-    const params = new URLSearchParams();
+    const filters: AuditQuery = {};
     const userId = userInput.value.trim();
     if (userId && !/^[0-9a-f-]{36}$/i.test(userId)) {
       (errors.firstChild as HTMLElement).textContent = "A user id looks like 0190c3b2-…: copy it from the users page.";
       return;
     }
-    if (userId) params.set("userId", userId);
-    if (typeSelect.value) params.set("type", typeSelect.value);
-    results.replaceChildren(eventList(ctx, `/audit${params.size ? `?${params}` : ""}`, true, "No events match."));
+    if (userId) filters.userId = userId;
+    // The select lists exactly the event types (EVENT_LABELS' keys).
+    if (typeSelect.value) filters.type = typeSelect.value as AuditEvent["type"];
+    results.replaceChildren(eventList(auditLog(ctx, filters), true, "No events match."));
   };
   const filters = h("form", { class: "inline", novalidate: true },
     h("div", { class: "field" }, h("label", { for: "audit-user" }, "User id"), userInput),

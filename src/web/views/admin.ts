@@ -1,4 +1,4 @@
-import type { User } from "../api";
+import type { User, UserListQuery, UserPatchInput } from "../../client/client";
 import type { Ctx } from "../context";
 import { busy, confirmAction, field, form, h, notice, showError } from "../dom";
 import { userActivity } from "./activity";
@@ -16,10 +16,10 @@ export function usersView(ctx: Ctx): HTMLElement {
   let cursor: string | null = null;
 
   async function load(reset: boolean) {
-    const params = new URLSearchParams({ limit: String(PAGE) });
-    if (query) params.set("q", query);
-    if (!reset && cursor) params.set("cursor", cursor);
-    const page = await ctx.session.call<{ users: User[]; nextCursor: string | null }>("GET", `/users?${params}`);
+    const params: UserListQuery = { limit: PAGE };
+    if (query) params.q = query;
+    if (!reset && cursor) params.cursor = cursor;
+    const page = await ctx.client.admin.listUsers(params);
     if (reset) rows.replaceChildren();
     for (const user of page.users) rows.append(row(user));
     cursor = page.nextCursor;
@@ -45,7 +45,7 @@ export function usersView(ctx: Ctx): HTMLElement {
       });
       const deleteButton = action("Delete", "danger", async () => {
         if (!(await confirmAction(`Delete ${u.email} for good?`, "Delete user"))) return;
-        await ctx.session.call("DELETE", `/users/${u.id}`);
+        await ctx.client.admin.deleteUser(u.id);
         if (tr.nextElementSibling?.classList.contains("activity-row")) tr.nextElementSibling.remove();
         tr.remove();
         updateCount();
@@ -69,7 +69,7 @@ export function usersView(ctx: Ctx): HTMLElement {
     return tr;
   }
 
-  const patch = (u: User, body: Record<string, unknown>) => ctx.session.call<User>("PATCH", `/users/${u.id}`, body);
+  const patch = (u: User, body: UserPatchInput) => ctx.client.admin.updateUser(u.id, body);
 
   function action(label: string, kind: string, work: () => Promise<void>): HTMLButtonElement {
     const button = h("button", { type: "button", class: kind }, label);
@@ -97,9 +97,10 @@ export function usersView(ctx: Ctx): HTMLElement {
       field("Password", "password", { type: "password", required: true, autocomplete: "new-password" }), roleSelect, verified],
     "Create user",
     async (v, el) => {
-      const body: Record<string, unknown> = { email: v.email, password: v.password, role: v.role, emailVerified: v.emailVerified === "on" };
-      if (v.name?.trim()) body.name = v.name;
-      const user = await ctx.session.call<User>("POST", "/users", body);
+      const role = v.role === "admin" ? "admin" : "user";
+      const user = await ctx.client.admin.createUser({
+        email: v.email!, password: v.password!, role, emailVerified: v.emailVerified === "on", ...(v.name?.trim() ? { name: v.name } : {}),
+      });
       rows.prepend(row(user));
       updateCount();
       el.reset();

@@ -1,4 +1,4 @@
-import { request, type TokenPair, type User } from "../api";
+import { EdgeAuthError, type SignInResult } from "../../client/client";
 import type { Ctx } from "../context";
 import { busy, field, form, h, notice, showError } from "../dom";
 import { providerButtons } from "./providers";
@@ -15,10 +15,13 @@ function page(title: string, ctx: Ctx, ...body: (Node | false)[]): HTMLElement {
 
 const link = (text: string, onClick: () => void) => h("button", { type: "button", class: "link", onclick: onClick }, text);
 
-/** Keeps the pair, loads the user (unless given) and opens the profile. */
-export async function signedIn(ctx: Ctx, pair: TokenPair, user?: User) {
-  await ctx.session.adopt(pair);
-  ctx.session.user = user ?? (await ctx.session.call<User>("GET", "/users/me"));
+/**
+ * Where a sign-in goes next: signed in, the user is loaded and the profile opens; a second factor
+ * needed (after a password, an emailed code or a provider), the two-step view takes the handle.
+ */
+export async function afterSignIn(ctx: Ctx, result: SignInResult, email?: string) {
+  if (result.status === "mfa_required") return ctx.go("mfa", { email, mfaToken: result.mfaToken });
+  ctx.user = await ctx.client.me();
   ctx.go("profile");
 }
 
@@ -28,45 +31,34 @@ export function signInView(ctx: Ctx): HTMLElement {
   const emailField = field("Email", "email", { type: "email", autocomplete: "username webauthn", required: true, value: ctx.state.email ?? "" });
   const f = form([emailField, password("Password", "password", "current-password")], "Sign in", async (v, el) => {
     try {
-      await signedIn(ctx, await request<TokenPair>("POST", "/auth/login", { email: v.email, password: v.password }));
+      await afterSignIn(ctx, await ctx.client.login({ email: v.email!, password: v.password! }), v.email);
     } catch (error) {
-      const problem = error as { code?: string; mfaToken?: string };
-      if (problem.code === "mfa_required" && problem.mfaToken) return ctx.go("mfa", { email: v.email, mfaToken: problem.mfaToken });
-      if (problem.code === "email_not_verified") {
-        await request("POST", "/auth/verify/resend", { email: v.email }).catch(() => {});
+      if (error instanceof EdgeAuthError && error.code === "email_not_verified") {
+        await ctx.client.resendVerification(v.email!).catch(() => {});
         return ctx.go("verify", { email: v.email, message: "Verify your email first: we sent you a code." });
       }
       showError(el, error, { invalid_credentials: "password" });
     }
   });
-  const passkey = passkeySignIn((pair) => signedIn(ctx, pair));
-  return page("Sign in", ctx, f, passkey, providerButtons(), h("p", { class: "links" }, link("Create an account", () => ctx.go("signup")), link("Forgot your password?", () => ctx.go("forgot"))));
+  const passkey = passkeySignIn(ctx);
+  return page("Sign in", ctx, f, passkey, providerButtons(ctx), h("p", { class: "links" }, link("Create an account", () => ctx.go("signup")), link("Forgot your password?", () => ctx.go("forgot"))));
 }
 
 /** Create an account, then enter the code that was mailed. */
 export function signUpView(ctx: Ctx): HTMLElement {
   const fields = [field("Name (optional)", "name", { autocomplete: "name", maxlength: 100 }), email(), password("Password (8 to 72 characters)", "password", "new-password")];
   const f = form(fields, "Create account", async (v) => {
-    const body: Record<string, string> = { email: v.email!, password: v.password! };
-    if (v.name?.trim()) body.name = v.name;
-    await request("POST", "/auth/register", body);
+    await ctx.client.register({ email: v.email!, password: v.password!, ...(v.name?.trim() ? { name: v.name } : {}) });
     ctx.go("verify", { email: v.email, message: `We sent a 6-digit code to ${v.email!.trim()}.` });
   }, { email_taken: "email" });
-  return page("Create an account", ctx, f, providerButtons(), h("p", { class: "links" }, link("I already have an account", () => ctx.go("signin"))));
+  return page("Create an account", ctx, f, providerButtons(ctx), h("p", { class: "links" }, link("I already have an account", () => ctx.go("signin"))));
 }
 
 /** Enter the code: verifies the email and signs in. */
 export function verifyView(ctx: Ctx): HTMLElement {
   const f = form([email(ctx.state.email), code()], "Verify and sign in", async (v) => {
-    try {
-      const answer = await request<TokenPair & { user: User }>("POST", "/auth/verify", { email: v.email, code: v.code });
-      await signedIn(ctx, answer, answer.user);
-    } catch (error) {
-      // The emailed code is one factor: an account with an authenticator app takes the second step too.
-      const problem = error as { code?: string; mfaToken?: string };
-      if (problem.code === "mfa_required" && problem.mfaToken) return ctx.go("mfa", { email: v.email, mfaToken: problem.mfaToken });
-      throw error;
-    }
+    // The emailed code is one factor: an account with an authenticator app takes the second step too.
+    await afterSignIn(ctx, await ctx.client.verify({ email: v.email!, code: v.code! }), v.email);
   }, { invalid_code: "code" });
   const resend = h("button", { type: "button", class: "secondary" }, "Send a new code");
   const status = h("p", { role: "status", class: "notice info", hidden: true });
@@ -75,7 +67,7 @@ export function verifyView(ctx: Ctx): HTMLElement {
     void busy(resend, async () => {
       status.hidden = true;
       try {
-        await request("POST", "/auth/verify/resend", { email: to });
+        await ctx.client.resendVerification(to);
         status.textContent = "If this account still needs it, a new code is on its way (at most one a minute).";
       } catch (error) {
         showError(f, error);
@@ -90,7 +82,7 @@ export function verifyView(ctx: Ctx): HTMLElement {
 /** Ask for a reset code. */
 export function forgotView(ctx: Ctx): HTMLElement {
   const f = form([email(ctx.state.email)], "Send reset code", async (v) => {
-    await request("POST", "/auth/password/forgot", { email: v.email });
+    await ctx.client.forgotPassword(v.email!);
     ctx.go("reset", { email: v.email, message: "If an account exists for this email, we sent it a reset code." });
   });
   return page("Reset your password", ctx, f, h("p", { class: "links" }, link("Back to sign in", () => ctx.go("signin"))));
@@ -99,8 +91,10 @@ export function forgotView(ctx: Ctx): HTMLElement {
 /** Set a new password with the reset code; every session of the account ends. */
 export function resetView(ctx: Ctx): HTMLElement {
   const f = form([email(ctx.state.email), code(), password("New password", "password", "new-password")], "Set new password", async (v) => {
-    await request("POST", "/auth/password/reset", { email: v.email, code: v.code, password: v.password });
-    await ctx.session.forget();
+    await ctx.client.resetPassword({ email: v.email!, code: v.code!, password: v.password! });
+    // Every session of the account ended: forget this browser's too (in every tab).
+    ctx.user = undefined;
+    await ctx.client.logout();
     ctx.go("signin", { email: v.email, message: "Your password was changed. Sign in with the new one." });
   }, { invalid_code: "code" });
   return page("Choose a new password", ctx, f, h("p", { class: "links" }, link("Back to sign in", () => ctx.go("signin"))));

@@ -1,12 +1,12 @@
-import { ApiProblem, request, type TokenPair } from "../api";
+import { EdgeAuthError, type MfaMethod } from "../../client/client";
 import type { Ctx } from "../context";
 import { field, form, h } from "../dom";
-import { signedIn } from "./auth";
+import { afterSignIn } from "./auth";
 
 /** The second step of a sign-in: the authenticator app's code, or a recovery code instead. */
 export function mfaStepView(ctx: Ctx): HTMLElement {
   const mfaToken = ctx.state.mfaToken ?? "";
-  let method: "totp" | "recovery_code" = "totp";
+  let method: MfaMethod = "totp";
   const totp = field("6-digit code from your authenticator app", "code", { inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: 6, required: true });
   const recovery = field("Recovery code", "recovery", { autocomplete: "off", spellcheck: "false", maxlength: 20, required: true });
   recovery.hidden = true;
@@ -14,10 +14,10 @@ export function mfaStepView(ctx: Ctx): HTMLElement {
   const f = form([totp, recovery], "Continue", async (v) => {
     try {
       const code = method === "totp" ? v.code : v.recovery;
-      await signedIn(ctx, await request<TokenPair>("POST", "/auth/mfa/verify", { mfa_token: mfaToken, method, code }));
+      await afterSignIn(ctx, await ctx.client.verifyMfa({ mfaToken, method, code: code! }), ctx.state.email);
     } catch (error) {
       // The mfa_token lives 5 minutes and finishes one sign-in: after that, start again.
-      if (error instanceof ApiProblem && error.code === "invalid_token") return ctx.go("signin", { email: ctx.state.email, message: "That sign-in expired. Sign in again." });
+      if (error instanceof EdgeAuthError && error.code === "invalid_token") return ctx.go("signin", { email: ctx.state.email, message: "That sign-in expired. Sign in again." });
       throw error;
     }
   }, fieldFor);

@@ -1,10 +1,6 @@
-import { ApiProblem } from "../api";
+import { EdgeAuthError, type Passkey } from "../../client/client";
 import type { Ctx } from "../context";
 import { busy, confirmAction, field, form, h, showError } from "../dom";
-import { createPasskey, passkeysSupported, wasCancelled } from "../passkeys";
-
-type Passkey = { id: string; name: string; createdAt: string; lastUsedAt: string | null; backedUp: boolean };
-type Json = Record<string, unknown>;
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
@@ -21,7 +17,7 @@ export function passkeysSection(ctx: Ctx, say: (text: string) => void): HTMLElem
     list.replaceChildren(...passkeys.map(item));
     if (passkeys.length === 0) list.append(h("li", { class: "muted" }, "No passkeys yet."));
   };
-  const reload = async () => render((await ctx.session.call<{ passkeys: Passkey[] }>("GET", "/users/me/passkeys")).passkeys);
+  const reload = async () => render(await ctx.client.passkeys.list());
 
   const item = (p: Passkey): HTMLElement => {
     const row = h("li", { class: "passkey", "data-testid": "passkey" });
@@ -33,7 +29,7 @@ export function passkeysSection(ctx: Ctx, say: (text: string) => void): HTMLElem
       remove.addEventListener("click", () => void busy(remove, async () => {
         if (!(await confirmAction(`Remove the passkey "${p.name}"? You can no longer sign in with it.`, "Remove passkey"))) return;
         try {
-          await ctx.session.call("DELETE", `/users/me/passkeys/${p.id}`);
+          await ctx.client.passkeys.remove(p.id);
           say("Passkey removed.");
           await reload();
         } catch (e) {
@@ -48,7 +44,7 @@ export function passkeysSection(ctx: Ctx, say: (text: string) => void): HTMLElem
     };
     const editName = () => {
       const f = form([field("Passkey name", "name", { required: true, maxlength: 100, value: p.name })], "Save", async (v) => {
-        Object.assign(p, await ctx.session.call<Passkey>("PATCH", `/users/me/passkeys/${p.id}`, { name: v.name }));
+        Object.assign(p, await ctx.client.passkeys.rename(p.id, v.name!));
         show();
       });
       const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
@@ -62,22 +58,18 @@ export function passkeysSection(ctx: Ctx, say: (text: string) => void): HTMLElem
   };
 
   const addForm = form([field("Name (optional)", "name", { maxlength: 100, placeholder: "e.g. My phone" })], "Add a passkey", async (v, el) => {
-    const options = await ctx.session.call<Json>("POST", "/users/me/passkeys/options", {});
-    let credential;
     try {
-      credential = await createPasskey(options);
+      await ctx.client.passkeys.register(v.name?.trim() || undefined);
     } catch (e) {
-      if (wasCancelled(e)) return;
-      if ((e as { name?: string }).name === "InvalidStateError") throw new ApiProblem(0, "client", "This device already holds a passkey for your account.");
-      throw new ApiProblem(0, "client", "The passkey could not be created. Try again.");
+      // A closed prompt is not an error to show; the client names the browser's other refusals.
+      if (e instanceof EdgeAuthError && e.code === "cancelled") return;
+      throw e;
     }
-    const name = v.name?.trim();
-    await ctx.session.call("POST", "/users/me/passkeys", { credential, ...(name ? { name } : {}) });
     el.reset();
     say("Passkey added. You can now sign in with it.");
     await reload();
   });
-  if (passkeysSupported()) section.append(addForm);
+  if (ctx.client.passkeys.supported()) section.append(addForm);
 
   reload().then(() => (section.hidden = false), (e) => {
     // 404: passkeys are off on this server; anything else is shown in the section.

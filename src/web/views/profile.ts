@@ -1,16 +1,30 @@
-import type { User } from "../api";
 import type { Ctx } from "../context";
 import { busy, confirmAction, field, form, h, notice, showError } from "../dom";
 import { totpSection } from "./totp";
-import { eventList, mySessions } from "./activity";
+import { eventList, myActivity, mySessions } from "./activity";
 import { identitiesCard } from "./providers";
 import { passkeysSection } from "./passkeys";
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
+/**
+ * Runs a sign-out this tab asked for. The user is let go first, so the signedOut listener (main.ts,
+ * for sign-outs from elsewhere) stays quiet and this view shows its own message; kept if it fails.
+ */
+async function leaving(ctx: Ctx, work: () => Promise<void>): Promise<void> {
+  const user = ctx.user;
+  ctx.user = undefined;
+  try {
+    await work();
+  } catch (error) {
+    ctx.user = user;
+    throw error;
+  }
+}
+
 /** The signed-in user: details, name, password, sign out (here or everywhere), delete account. */
 export function profileView(ctx: Ctx): HTMLElement {
-  const user = ctx.session.user!;
+  const user = ctx.user!;
   const status = h("div", { class: "status-slot" });
   const say = (text: string) => status.replaceChildren(notice(text, "ok"));
 
@@ -25,7 +39,7 @@ export function profileView(ctx: Ctx): HTMLElement {
 
   const nameForm = form([field("Name", "name", { autocomplete: "name", maxlength: 100, value: user.name ?? "" })], "Save name", async (v) => {
     const name = v.name!.trim();
-    ctx.session.user = await ctx.session.call<User>("PATCH", "/users/me", { name: name === "" ? null : name });
+    ctx.user = await ctx.client.updateMe({ name: name === "" ? null : name });
     say("Name saved.");
   });
 
@@ -36,7 +50,7 @@ export function profileView(ctx: Ctx): HTMLElement {
     ],
     "Change password",
     async (v, el) => {
-      await ctx.session.call("POST", "/users/me/password", { currentPassword: v.currentPassword, newPassword: v.newPassword });
+      await ctx.client.changePassword({ currentPassword: v.currentPassword!, newPassword: v.newPassword! });
       el.reset();
       say("Password changed. Your other sessions were signed out.");
     },
@@ -45,7 +59,7 @@ export function profileView(ctx: Ctx): HTMLElement {
 
   const signOut = h("button", { type: "button", class: "secondary" }, "Sign out");
   signOut.addEventListener("click", () => void busy(signOut, async () => {
-    await ctx.session.signOut();
+    await leaving(ctx, () => ctx.client.logout());
     ctx.go("signin", { message: "You are signed out." });
   }));
   const everywhere = h("button", { type: "button", class: "secondary" }, "Sign out everywhere");
@@ -53,8 +67,7 @@ export function profileView(ctx: Ctx): HTMLElement {
   everywhere.addEventListener("click", () => void busy(everywhere, async () => {
     if (!(await confirmAction("Sign out on every device, this one included?", "Sign out everywhere"))) return;
     try {
-      await ctx.session.call("POST", "/auth/logout-all");
-      await ctx.session.forget();
+      await leaving(ctx, () => ctx.client.logoutAll());
       ctx.go("signin", { message: "You are signed out on every device." });
     } catch (error) {
       showError(sessionsBox, error);
@@ -67,8 +80,7 @@ export function profileView(ctx: Ctx): HTMLElement {
     "Delete my account",
     async (v) => {
       if (!(await confirmAction("Delete your account and everything in it? This cannot be undone.", "Delete account"))) return;
-      await ctx.session.call("DELETE", "/users/me", { password: v.password });
-      await ctx.session.forget();
+      await leaving(ctx, () => ctx.client.deleteAccount(v.password!));
       ctx.go("signin", { message: "Your account was deleted." });
     },
     { invalid_credentials: "password" },
@@ -85,7 +97,7 @@ export function profileView(ctx: Ctx): HTMLElement {
     passkeysSection(ctx, say),
     h("section", { class: "card" }, h("h2", {}, "Sessions"), sessionsBox),
     h("section", { class: "card" }, h("h2", {}, "Where you're signed in"), mySessions(ctx), sessionsBox),
-    h("section", { class: "card" }, h("h2", {}, "Recent activity"), eventList(ctx, "/users/me/activity", false)),
+    h("section", { class: "card" }, h("h2", {}, "Recent activity"), eventList(myActivity(ctx), false)),
     identitiesCard(ctx),
     h("section", { class: "card danger-zone" }, h("h2", {}, "Delete account"), h("p", {}, "Your account and all your sessions are removed for good."), deleteForm),
   );

@@ -1,9 +1,8 @@
-import type { TokenPair } from "../api";
+import type { MfaStatus } from "../../client/client";
 import type { Ctx } from "../context";
 import { busy, confirmAction, field, form, h, notice } from "../dom";
 import { qrCode } from "../qr";
 
-type Status = { totp: boolean; recoveryCodesRemaining: number };
 const codeField = (label: string) => field(label, "code", { inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: 6, required: true });
 
 /** The profile's "Two-step sign-in" card: set up an authenticator app, recovery codes, turn it off. */
@@ -12,14 +11,14 @@ export function totpSection(ctx: Ctx): HTMLElement {
   const show = (...nodes: (Node | false)[]) => body.replaceChildren(...nodes.filter((n): n is Node => n !== false));
 
   async function load(message?: string) {
-    const status = await ctx.session.call<Status>("GET", "/users/me/mfa");
+    const status = await ctx.client.mfa.status();
     if (status.totp) turnedOn(status, message);
     else turnedOff(message);
   }
 
   function turnedOff(message?: string) {
     const start = form([field("Password", "password", { type: "password", autocomplete: "current-password", required: true })], "Set up an authenticator app", async (v) => {
-      const pending = await ctx.session.call<{ secret: string; otpauth_uri: string }>("POST", "/users/me/mfa/totp", { password: v.password });
+      const pending = await ctx.client.mfa.enrollTotp(v.password!);
       setup(pending.secret, pending.otpauth_uri);
     }, { invalid_credentials: "password" });
     show(message ? notice(message, "ok") : false, h("p", {}, "Add a second step to signing in: a code from an authenticator app on your phone."), start);
@@ -27,10 +26,8 @@ export function totpSection(ctx: Ctx): HTMLElement {
 
   function setup(secret: string, uri: string) {
     const confirm = form([codeField("Code from your authenticator app")], "Turn on", async (v) => {
-      const done = await ctx.session.call<TokenPair & { recovery_codes: string[] }>("POST", "/users/me/mfa/totp/confirm", { code: v.code });
-      // Confirming ended every session, this one included: go on with the pair it returned.
-      await ctx.session.adopt(done);
-      recoveryCodes(done.recovery_codes, "Two-step sign-in is on. Your other sessions were signed out.");
+      // Confirming ended every session, this one included: the client goes on with the pair it returned.
+      recoveryCodes(await ctx.client.mfa.confirmTotp(v.code!), "Two-step sign-in is on. Your other sessions were signed out.");
     }, { invalid_code: "code" });
     show(
       h("p", {}, "Scan this QR code with your authenticator app, then enter the code it shows."),
@@ -70,14 +67,13 @@ export function totpSection(ctx: Ctx): HTMLElement {
     );
   }
 
-  function turnedOn(status: Status, message?: string) {
+  function turnedOn(status: MfaStatus, message?: string) {
     const regenerate = form([codeField("Authenticator code")], "New recovery codes", async (v) => {
-      const fresh = await ctx.session.call<{ recovery_codes: string[] }>("POST", "/users/me/mfa/recovery-codes", { code: v.code });
-      recoveryCodes(fresh.recovery_codes, "New recovery codes: the old ones no longer work.");
+      recoveryCodes(await ctx.client.mfa.regenerateRecoveryCodes(v.code!), "New recovery codes: the old ones no longer work.");
     }, { invalid_code: "code" });
     const off = form([field("Authenticator or recovery code", "code", { autocomplete: "one-time-code", maxlength: 20, required: true })], "Turn off two-step sign-in", async (v) => {
       if (!(await confirmAction("Turn off two-step sign-in? Your password alone will sign you in again.", "Turn off"))) return;
-      await ctx.session.call("DELETE", "/users/me/mfa/totp", { code: v.code });
+      await ctx.client.mfa.disableTotp(v.code!);
       await load("Two-step sign-in is off. Your other sessions were signed out.");
     }, { invalid_code: "code" });
     off.querySelector("button[type=submit]")!.className = "danger";
