@@ -66,3 +66,11 @@ test("/favicon.ico is a 32x32 icon, linked from both pages (the browser asks for
   expect((await app.request("/favicon.ico")).status).toBe(200);
   for (const path of ["/", "/docs"]) expect(await (await app.request(path)).text()).toContain(`<link rel="icon" href="/favicon.ico?v=${version}">`);
 });
+
+test("the page says whether passkeys are on, so the UI never asks a passkey route that would 404", async () => {
+  const off = await (await (await buildTestApp()).app.request("/")).text();
+  expect(off).toContain('<meta name="edge-auth-passkeys" content="off">');
+  const on = await (await (await buildTestApp({ env: { WEBAUTHN_ORIGINS: "http://localhost:8787" } })).app.request("/")).text();
+  expect(on).toContain('<meta name="edge-auth-passkeys" content="on">');
+  expect(on).not.toContain("__PASSKEYS__");
+});

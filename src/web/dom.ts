@@ -123,3 +123,7 @@ export function confirmAction(message: string, confirmLabel: string): Promise<bo
 export function notice(text: string, kind: "info" | "ok" = "info"): HTMLElement {
   return h("p", { class: `notice ${kind}`, role: "status" }, text);
 }
+
+/** Whether this server has passkeys on: the page says so (routes/web.ts), so the UI never asks a 404. */
+export const passkeysEnabled = (): boolean =>
+  document.querySelector<HTMLMetaElement>('meta[name="edge-auth-passkeys"]')?.content === "on";

@@ -1,6 +1,6 @@
 import { EdgeAuthError } from "../../client/client";
 import type { Ctx } from "../context";
-import { busy, h } from "../dom";
+import { busy, h, passkeysEnabled } from "../dom";
 import { afterSignIn } from "./auth";
 
 /**
@@ -12,7 +12,7 @@ export function passkeySignIn(ctx: Ctx): HTMLElement {
   const error = h("p", { class: "form-error", role: "alert" });
   const button = h("button", { type: "button", class: "secondary passkey" }, "Sign in with a passkey");
   const box = h("div", { class: "passkey-sign-in" }, button, error);
-  if (!ctx.client.passkeys.supported()) {
+  if (!passkeysEnabled() || !ctx.client.passkeys.supported()) {
     box.hidden = true;
     return box;
   }

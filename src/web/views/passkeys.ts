@@ -1,14 +1,16 @@
 import { EdgeAuthError, type Passkey } from "../../client/client";
 import type { Ctx } from "../context";
-import { busy, confirmAction, field, form, h, showError } from "../dom";
+import { busy, confirmAction, field, form, h, passkeysEnabled, showError } from "../dom";
 
 const when = (iso: string) => new Date(iso).toLocaleString();
 
 /**
  * The profile's passkeys: the list (name, added, last used), rename, remove, and "Add a passkey".
- * Renders nothing when the server has passkeys off (404) or the browser has no WebAuthn for adding.
+ * Renders nothing when the server has passkeys off (the page says so; a 404 would too) or the
+ * browser has no WebAuthn for adding.
  */
 export function passkeysSection(ctx: Ctx, say: (text: string) => void): HTMLElement {
+  if (!passkeysEnabled()) return h("section", { class: "card", hidden: true });
   const list = h("ul", { class: "passkeys", "aria-live": "polite" });
   const section = h("section", { class: "card", hidden: true }, h("h2", {}, "Passkeys"),
     h("p", { class: "muted" }, "Sign in with your fingerprint, face or screen lock instead of a password."), list);
