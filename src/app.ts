@@ -91,7 +91,7 @@ function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof DatabaseUnavailableError || error instanceof StoreUnavailableError) {
     const which = error instanceof DatabaseUnavailableError ? "database" : "store";
-    c.var.frame?.logger?.error("backend.unavailable", { requestId: c.var.frame?.requestId, backend: which });
+    c.get("frame")?.logger?.error("backend.unavailable", { requestId: c.get("frame")?.requestId, backend: which });
     return new ApiError(503, "unavailable", `The ${which === "database" ? "database" : "token store"} cannot be reached. Try again shortly.`, {
       headers: { "Retry-After": "5" },
     });
@@ -113,13 +113,13 @@ function toApiError(error: unknown, c: Context<AppEnv>): ApiError {
   const e = error as Error;
   // The message can carry SQL and its parameters (drizzle puts them there) and the stack names
   // internals, so the log gets only the name, the driver's code and the route: enough to find it.
-  c.var.frame?.logger?.error("http.unhandled", {
-    requestId: c.var.frame?.requestId,
+  c.get("frame")?.logger?.error("http.unhandled", {
+    requestId: c.get("frame")?.requestId,
     error: e?.name ?? typeof error,
     code: String((e as { code?: unknown })?.code ?? ""),
     route: c.req.routePath,
   });
-  return new ApiError(500, "internal", `Something went wrong on our side. Request id: ${c.var.frame?.requestId ?? "unknown"}.`);
+  return new ApiError(500, "internal", `Something went wrong on our side. Request id: ${c.get("frame")?.requestId ?? "unknown"}.`);
 }
 
 /** For 405: which methods the app answers on a path that exists. */

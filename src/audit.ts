@@ -30,7 +30,7 @@ export type AuditInput = {
  * only ids, the type, the time, the client's address and user agent.
  */
 export function recordEvent(c: Context<AppEnv>, event: AuditInput): void {
-  const s = c.var.frame;
+  const s = c.get("frame");
   const now = s.clock.now();
   const row = {
     id: uuidv7(now),
@@ -51,7 +51,7 @@ export function recordEvent(c: Context<AppEnv>, event: AuditInput): void {
  * the next retention run removes the leftovers (pruneAuditEvents deletes orphans).
  */
 export async function eraseActivity(c: Context<AppEnv>, userId: string): Promise<void> {
-  const s = c.var.frame;
+  const s = c.get("frame");
   try {
     await s.audit.deleteForUser(userId);
   } catch (error) {

@@ -10,7 +10,7 @@ const inFlight = new Set<Promise<unknown>>();
  * A failure is logged by `label` (never with its message, which may hold SQL) and dropped.
  */
 export function runAfterResponse(c: Context<AppEnv>, label: string, work: () => Promise<unknown>, fields: Record<string, unknown> = {}): void {
-  const { logger, requestId } = c.var.frame;
+  const { logger, requestId } = c.get("frame");
   const running = Promise.resolve()
     .then(work)
     .catch((error: unknown) => logger.error(label, { requestId, ...fields, error: (error as Error)?.name ?? "Error" }))

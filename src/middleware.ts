@@ -27,9 +27,9 @@ export const requestFrame = (services: Services, cors: MiddlewareHandler<AppEnv>
   return async function requestFrame(c, next) {
     const incoming = c.req.header("x-request-id");
     const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-    // Hono's c.var builds a fresh object from its variable Map on every read, so the app keeps
-    // ONE variable: the per-request frame (the services are its prototype, nothing is copied),
-    // and handlers read `c.var.frame` once. Only the framework's documented c.set is used.
+    // ONE context variable: the per-request frame (the services are its prototype, nothing is
+    // copied), set and read with Hono's documented c.set/c.get. c.get is a Map lookup, where
+    // every c.var read builds a fresh object from the variable Map.
     const frame = Object.create(services) as Frame;
     frame.requestId = id;
     c.set("frame", frame);
@@ -88,18 +88,18 @@ export const requireBodyType = (): MiddlewareHandler<AppEnv> =>
 
 /** The client's address: the configured header behind a trusted proxy, else the runtime's socket address. */
 export function clientAddress(c: Context<AppEnv>): string {
-  const header = c.var.frame.config.clientIpHeader;
+  const header = c.get("frame").config.clientIpHeader;
   if (header) return c.req.header(header)?.split(",")[0]?.trim() || "unknown";
-  return c.var.frame.clientAddress?.(c) ?? "unknown";
+  return c.get("frame").clientAddress?.(c) ?? "unknown";
 }
 
 /** RATE_LIMIT_AUTH_PER_MINUTE requests per client address per minute on /auth/* (app.ts mounts it only when > 0). */
 export const authRateLimit = createMiddleware<AppEnv>(async function authRateLimit(c, next) {
   // Configured services introspect once per request they serve; only their failed attempts count (routes/introspect.ts).
   if (c.req.path === "/auth/introspect") return next();
-  const wait = await takeFromWindow(c.var.frame, `auth:${clientAddress(c)}`, c.var.frame.config.limits.authPerMinute, 60);
+  const wait = await takeFromWindow(c.get("frame"), `auth:${clientAddress(c)}`, c.get("frame").config.limits.authPerMinute, 60);
   if (wait > 0) {
-    c.var.frame.logger.warn("auth.rate_limited", { requestId: c.var.frame.requestId, reason: "per_client" });
+    c.get("frame").logger.warn("auth.rate_limited", { requestId: c.get("frame").requestId, reason: "per_client" });
     throw rateLimited(wait, "Too many requests from this client. Try again later.");
   }
   await next();

@@ -31,7 +31,7 @@ export type AuthContext = {
   cachedUser?: PublicUser;
 };
 
-/** What a handler reads from `c.var.frame`: the services, this request's id and, after requireAuth, the caller. */
+/** What a handler reads from `c.get("frame")`: the services, this request's id and, after requireAuth, the caller. */
 export type Frame = Services & { requestId: string; auth: AuthContext };
 
 export type AppEnv = {

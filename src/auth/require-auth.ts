@@ -14,14 +14,14 @@ export const requireAuth = createMiddleware<AppEnv>(async function requireAuth(c
   if (!match) throw invalidToken("A bearer access token is required.");
   let claims;
   try {
-    claims = await verifyAccessToken(c.var.frame.config, match[1]!, c.var.frame.clock.now());
+    claims = await verifyAccessToken(c.get("frame").config, match[1]!, c.get("frame").clock.now());
   } catch {
     throw invalidToken();
   }
   // One store round trip: the session, and the user's cached public view for GET /users/me.
-  const session = await readSession(c.var.frame, claims.sid, claims.sub);
+  const session = await readSession(c.get("frame"), claims.sid, claims.sub);
   if (!session.alive) throw invalidToken("The session has ended.");
-  c.var.frame.auth = { userId: claims.sub, sessionId: claims.sid, role: claims.role, cachedUser: session.user ?? undefined };
+  c.get("frame").auth = { userId: claims.sub, sessionId: claims.sid, role: claims.role, cachedUser: session.user ?? undefined };
   await next();
 });
 
@@ -30,7 +30,7 @@ export const requireAuth = createMiddleware<AppEnv>(async function requireAuth(c
  * a disable takes effect on the next request rather than when the access token expires.
  */
 export const requireAdmin = createMiddleware<AppEnv>(async function requireAdmin(c, next) {
-  const user = await c.var.frame.users.findById(c.var.frame.auth.userId);
+  const user = await c.get("frame").users.findById(c.get("frame").auth.userId);
   if (!user) throw invalidToken("The session has ended.");
   if (user.role !== "admin" || user.disabled) throw new ApiError(403, "forbidden", "Administrators only.");
   await next();

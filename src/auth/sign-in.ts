@@ -44,7 +44,7 @@ export function assuranceOf(via: FirstFactor, secondFactor: boolean): { amr: Amr
  * Callers run this only after the first factor was proven: account state is revealed to no one else.
  */
 export async function signIn(c: Context<AppEnv>, user: UserRow, request: SignInRequest): Promise<SignedIn> {
-  const s = c.var.frame;
+  const s = c.get("frame");
   const { via, secondFactor = false } = request;
   if (user.disabled) throw forbidden();
   if (via === "pwd" && s.config.requireEmailVerification && !user.emailVerified) {

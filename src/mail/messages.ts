@@ -24,5 +24,5 @@ export function codeMessage(to: string, purpose: MailPurpose, code: string): Mai
  */
 export function sendInBackground(c: Context<AppEnv>, message: MailMessage): void {
   // The log line names the purpose only: never the address or the code.
-  runAfterResponse(c, "mail.failed", () => c.var.frame.mailer.send(message), { purpose: message.purpose });
+  runAfterResponse(c, "mail.failed", () => c.get("frame").mailer.send(message), { purpose: message.purpose });
 }

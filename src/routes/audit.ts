@@ -70,7 +70,7 @@ function toEvent(row: AuditEventRow) {
 /** The account's own activity, and the admin's audit log over every account. */
 export const auditRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(activity, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { limit, cursor } = c.req.valid("query");
     const rows = await s.audit.list({ limit: limit + 1, before: cursorId(cursor), userId: s.auth.userId });
     const { events, nextCursor } = page(rows, limit);
@@ -81,7 +81,7 @@ export const auditRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
   })
   .openapi(audit, async (c) => {
     const { limit, cursor, userId, type } = c.req.valid("query");
-    const rows = await c.var.frame.audit.list({ limit: limit + 1, before: cursorId(cursor), userId: userId?.toLowerCase(), type });
+    const rows = await c.get("frame").audit.list({ limit: limit + 1, before: cursorId(cursor), userId: userId?.toLowerCase(), type });
     const { events, nextCursor } = page(rows, limit);
     return c.json({ events: events.map((row) => ({ ...toEvent(row), userId: row.userId, actorId: row.actorId })), nextCursor }, 200);
   });

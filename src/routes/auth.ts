@@ -106,14 +106,14 @@ const invalidCode = () => new ApiError(400, "invalid_code", "The code is wrong o
 
 /** Consumes the code or logs the rejection (never the code itself) and throws 400 invalid_code. */
 async function requireCode(c: Context<AppEnv>, purpose: "verify-email" | "reset-password", email: string, code: string) {
-  if (await consumeCode(c.var.frame, purpose, email, code)) return;
-  c.var.frame.logger.warn("auth.code_rejected", { requestId: c.var.frame.requestId, purpose });
+  if (await consumeCode(c.get("frame"), purpose, email, code)) return;
+  c.get("frame").logger.warn("auth.code_rejected", { requestId: c.get("frame").requestId, purpose });
   throw invalidCode();
 }
 
 /** The shared password check of /auth/login and /auth/token: same rules, same answers. */
 async function passwordLogin(c: Context<AppEnv>, email: string, password: string): Promise<Pair> {
-  const s = c.var.frame;
+  const s = c.get("frame");
   const user = await s.users.findByEmail(email);
   // Always one bcrypt verify, against a dummy hash for unknown emails and password-less accounts: equal timing either way.
   const ok = await verifyWithinLoginLimit(s, email, async () => (await verifyPassword(s, password, user?.passwordHash)) && !!user?.passwordHash);
@@ -137,7 +137,7 @@ async function passwordLogin(c: Context<AppEnv>, email: string, password: string
 }
 
 async function refreshPair(c: Context<AppEnv>, refreshToken: string): Promise<Pair> {
-  const s = c.var.frame;
+  const s = c.get("frame");
   const result = await rotateRefreshToken(s, refreshToken, async (uid, cached) => {
     // The cached copy read with the session check, else Postgres (refilling the copy).
     const user = await loadPublicUser(s, uid, cached);
@@ -153,7 +153,7 @@ async function refreshPair(c: Context<AppEnv>, refreshToken: string): Promise<Pa
 
 export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(register, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { email, password, name } = c.req.valid("json");
     let user;
     try {
@@ -177,7 +177,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     return c.json({ user: toPublicUser(user) }, 201);
   })
   .openapi(verify, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { email, code } = c.req.valid("json");
     await requireCode(c, "verify-email", email, code);
     const found = await s.users.findByEmail(email);
@@ -190,7 +190,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     return c.json({ user: toPublicUser(user), ...pair }, 200);
   })
   .openapi(resend, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { email } = c.req.valid("json");
     const user = await s.users.findByEmail(email);
     if (user && !user.emailVerified && !user.disabled) {
@@ -224,7 +224,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     return c.json(await refreshPair(c, c.req.valid("json").refresh_token), 200);
   })
   .openapi(logout, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const record = await findRefreshToken(s, c.req.valid("json").refresh_token);
     if (record) {
       await revokeSession(s, record.sid, record.uid);
@@ -233,14 +233,14 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     return c.body(null, 204);
   })
   .openapi(logoutAll, async (c) => {
-    const { auth } = c.var.frame;
-    await revokeAllSessions(c.var.frame, auth.userId);
+    const { auth } = c.get("frame");
+    await revokeAllSessions(c.get("frame"), auth.userId);
     // One act, one event: "logout" from the session that asked (every session ended with it).
     recordEvent(c, { type: "logout", userId: auth.userId, sessionId: auth.sessionId });
     return c.body(null, 204);
   })
   .openapi(forgot, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { email } = c.req.valid("json");
     const user = await s.users.findByEmail(email);
     if (user) {
@@ -250,7 +250,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     return c.json({}, 202);
   })
   .openapi(reset, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { email, code, password } = c.req.valid("json");
     await requireCode(c, "reset-password", email, code);
     const user = await s.users.findByEmail(email);

@@ -44,11 +44,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const identityRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(list, async (c) => {
-    const rows = await c.var.frame.identities.listForUser(c.var.frame.auth.userId);
+    const rows = await c.get("frame").identities.listForUser(c.get("frame").auth.userId);
     return c.json({ identities: rows.map(toIdentity) }, 200);
   })
   .openapi(remove, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { id } = c.req.valid("param");
     const result = UUID.test(id) ? await s.identities.removeUnlessLast(s.auth.userId, id.toLowerCase()) : "not_found";
     if (result === "not_found") throw new ApiError(404, "not_found", "There is no such linked account.");

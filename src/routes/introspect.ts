@@ -67,7 +67,7 @@ function authenticate(header: string | undefined, clients: IntrospectionClient[]
  * (authenticated calls do not: a gateway asks for every request it lets through).
  */
 const requireIntrospectionClient = createMiddleware<AppEnv>(async function requireIntrospectionClient(c, next) {
-  const s = c.var.frame;
+  const s = c.get("frame");
   if (s.config.introspectionClients.length === 0) throw new ApiError(404, "not_found", "There is nothing at this path.");
   if (authenticate(c.req.header("authorization"), s.config.introspectionClients)) return next();
   const limit = s.config.limits.authPerMinute;
@@ -94,5 +94,5 @@ const introspect = createRoute({
 });
 
 export const introspectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(introspect, async (c) => {
-  return c.json(await introspectToken(c.var.frame, c.req.valid("form").token), 200);
+  return c.json(await introspectToken(c.get("frame"), c.req.valid("form").token), 200);
 });

@@ -39,7 +39,7 @@ const deleteMe = createRoute({
 
 /** The signed-in user as the database has it now (401 when the account is gone or disabled). */
 export async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
-  const user = await c.var.frame.users.findById(c.var.frame.auth.userId);
+  const user = await c.get("frame").users.findById(c.get("frame").auth.userId);
   // A deleted user's sessions are revoked; this covers the moment in between.
   if (!user || user.disabled) throw invalidToken("The session has ended.");
   return user;
@@ -50,7 +50,7 @@ export async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
  * Returns the hash it verified (an account without a password never passes: dummy-hash timing).
  */
 export async function confirmPassword(c: Context<AppEnv>, user: UserRow, password: string): Promise<string> {
-  const s = c.var.frame;
+  const s = c.get("frame");
   const ok = await verifyWithinLoginLimit(s, user.email, async () => (await verifyPassword(s, password, user.passwordHash)) && !!user.passwordHash);
   if (!ok || !user.passwordHash) {
     s.logger.warn("auth.password_confirm_failed", { requestId: s.requestId, userId: user.id });
@@ -62,21 +62,21 @@ export async function confirmPassword(c: Context<AppEnv>, user: UserRow, passwor
 export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(getMe, async (c) => {
     // Fast path: the copy read with the session check; a miss reads Postgres and refills it.
-    const cached = c.var.frame.auth.cachedUser;
+    const cached = c.get("frame").auth.cachedUser;
     if (cached && !cached.disabled) return c.json(cached, 200);
     const user = await currentUser(c);
-    return c.json(await cacheUser(c.var.frame.store, user), 200);
+    return c.json(await cacheUser(c.get("frame").store, user), 200);
   })
   .openapi(patchMe, async (c) => {
     const user = await currentUser(c);
     const { name } = c.req.valid("json");
     if (name === undefined) return c.json(toPublicUser(user), 200);
-    const updated = await c.var.frame.users.update(user.id, { name });
+    const updated = await c.get("frame").users.update(user.id, { name });
     if (!updated) throw invalidToken("The session has ended.");
     return c.json(toPublicUser(updated), 200);
   })
   .openapi(changePassword, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const user = await currentUser(c);
     const { currentPassword, newPassword } = c.req.valid("json");
     const confirmed = await confirmPassword(c, user, currentPassword);
@@ -89,7 +89,7 @@ export const meRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     return c.body(null, 204);
   })
   .openapi(deleteMe, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const user = await currentUser(c);
     await confirmPassword(c, user, c.req.valid("json").password);
     const result = await s.users.deleteGuarded(user.id);

@@ -66,7 +66,7 @@ const badMfaToken = () => invalidToken("The mfa_token is unknown, expired or alr
 
 /** Uses a second-factor code of `userId`, or records the failure (never the code) and throws 400 invalid_code. */
 async function requireSecondFactor(c: Context<AppEnv>, userId: string, method: SecondFactorMethod, code: string): Promise<void> {
-  const s = c.var.frame;
+  const s = c.get("frame");
   if (await useSecondFactor(s, userId, method, code)) {
     if (method === "recovery_code") recordEvent(c, { type: "recovery_code_used", userId, sessionId: s.auth?.sessionId });
     return;
@@ -78,7 +78,7 @@ async function requireSecondFactor(c: Context<AppEnv>, userId: string, method: S
 
 /** How the caller's session was first signed in (its amr), to carry over into the session that replaces it. */
 async function sessionFirstFactor(c: Context<AppEnv>): Promise<FirstFactor> {
-  const raw = await c.var.frame.store.get(sessionKey(c.var.frame.auth.sessionId));
+  const raw = await c.get("frame").store.get(sessionKey(c.get("frame").auth.sessionId));
   const amr = raw ? (JSON.parse(raw) as SessionRecord).amr.split(",") : [];
   const found = FIRST_FACTORS.find((f) => amr.includes(f));
   if (!found) throw invalidToken("The session has ended.");
@@ -87,7 +87,7 @@ async function sessionFirstFactor(c: Context<AppEnv>): Promise<FirstFactor> {
 
 export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(verify, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { mfa_token, method, code } = c.req.valid("json");
     // Read, not used up: a mistyped code may be tried again with the same token (under the per-user budget).
     const ticket = await readMfaToken(s, mfa_token);
@@ -101,12 +101,12 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     return c.json(pair, 200);
   })
   .openapi(status, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const totp = await s.factors.hasTotp(s.auth.userId);
     return c.json({ totp, recoveryCodesRemaining: totp ? await s.factors.recoveryCodesRemaining(s.auth.userId) : 0 }, 200);
   })
   .openapi(enroll, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const user = await currentUser(c);
     if (await s.factors.hasTotp(user.id)) throw new ApiError(409, "mfa_already_enabled", "An authenticator app is already set up.");
     await confirmPassword(c, user, c.req.valid("json").password);
@@ -115,7 +115,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     return c.json({ secret, otpauth_uri: otpauthUri(secret, s.config.serviceName, user.email) }, 200);
   })
   .openapi(confirm, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const user = await currentUser(c);
     const via = await sessionFirstFactor(c);
     const outcome = await confirmEnrollment(s, user.id, c.req.valid("json").code);
@@ -135,7 +135,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     return c.json({ recovery_codes: outcome.recoveryCodes, ...pair }, 200);
   })
   .openapi(regenerate, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const userId = s.auth.userId;
     if (!(await s.factors.hasTotp(userId))) throw notEnabled();
     await requireSecondFactor(c, userId, "totp", c.req.valid("json").code);
@@ -146,7 +146,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     return c.json({ recovery_codes: codes }, 200);
   })
   .openapi(disable, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const userId = s.auth.userId;
     if (!(await s.factors.hasTotp(userId))) throw notEnabled();
     const code = c.req.valid("json").code;
@@ -158,7 +158,7 @@ export const mfaRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }
     return c.body(null, 204);
   })
   .openapi(adminReset, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const raw = c.req.valid("param").id;
     const id = UUID.test(raw) ? raw.toLowerCase() : null;
     if (!id || !(await s.users.findById(id))) throw new ApiError(404, "not_found", "No such user.");

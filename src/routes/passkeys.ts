@@ -17,7 +17,7 @@ const noPasskey = () => new ApiError(404, "not_found", "No such passkey.");
 
 /** Without a configured relying party (no WEBAUTHN_ORIGINS outside development) passkeys do not exist. */
 const passkeysOn = createMiddleware<AppEnv>(async function passkeysOn(c, next) {
-  if (!c.var.frame.config.webauthn) throw notFound();
+  if (!c.get("frame").config.webauthn) throw notFound();
   await next();
 });
 
@@ -64,7 +64,7 @@ const passkeyLogin = createRoute({
 
 /** The caller, re-read: a deleted or disabled account's session is over. */
 async function currentUser(c: Context<AppEnv>) {
-  const user = await c.var.frame.users.findById(c.var.frame.auth.userId);
+  const user = await c.get("frame").users.findById(c.get("frame").auth.userId);
   if (!user || user.disabled) throw invalidToken("The session has ended.");
   return user;
 }
@@ -75,7 +75,7 @@ async function currentUser(c: Context<AppEnv>) {
  */
 function rejected(c: Context<AppEnv>, error: unknown, answer: ApiError, userId?: string): never {
   if (!(error instanceof PasskeyRejected)) throw error;
-  const s = c.var.frame;
+  const s = c.get("frame");
   const event = error.reason === "counter_regression" ? "auth.passkey_counter_regression" : "auth.passkey_rejected";
   const owner = userId ?? error.passkey?.userId;
   s.logger.warn(event, { requestId: s.requestId, reason: error.reason, userId: owner, passkeyId: error.passkey?.id });
@@ -85,11 +85,11 @@ function rejected(c: Context<AppEnv>, error: unknown, answer: ApiError, userId?:
 
 export const passkeyRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(registrationOptions, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     return c.json(await startRegistration(s, s.config.webauthn!, await currentUser(c)), 200);
   })
   .openapi(addPasskey, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const user = await currentUser(c);
     const { credential, name } = c.req.valid("json");
     const invalid = new ApiError(400, "invalid_passkey", "The passkey could not be verified. Start again.");
@@ -102,11 +102,11 @@ export const passkeyRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     return c.json(toPasskey(row), 201);
   })
   .openapi(listPasskeys, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     return c.json({ passkeys: (await s.passkeys.listByUser(s.auth.userId)).map(toPasskey) }, 200);
   })
   .openapi(renamePasskey, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { id } = c.req.valid("param");
     if (!UUID.test(id)) throw noPasskey();
     const row = await s.passkeys.rename(s.auth.userId, id.toLowerCase(), c.req.valid("json").name);
@@ -114,7 +114,7 @@ export const passkeyRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     return c.json(toPasskey(row), 200);
   })
   .openapi(removePasskey, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { id } = c.req.valid("param");
     if (!UUID.test(id)) throw noPasskey();
     const result = await s.passkeys.delete(s.auth.userId, id.toLowerCase());
@@ -127,11 +127,11 @@ export const passkeyRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     return c.body(null, 204);
   })
   .openapi(loginOptions, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     return c.json(await startLogin(s, s.config.webauthn!), 200);
   })
   .openapi(passkeyLogin, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const invalid = new ApiError(401, "invalid_credentials", "The passkey could not be verified.");
     const passkey = await finishLogin(s, s.config.webauthn!, c.req.valid("json").credential).catch((e) => rejected(c, e, invalid));
     const user = await s.users.findById(passkey.userId);

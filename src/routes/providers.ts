@@ -67,13 +67,13 @@ const callback = createRoute({
 });
 
 function upstreamOf(c: Context<AppEnv>): Upstream {
-  const found = upstreams(c.var.frame).get(c.req.param("provider") ?? "");
+  const found = upstreams(c.get("frame")).get(c.req.param("provider") ?? "");
   if (!found) throw new ApiError(404, "not_found", "There is no such provider.");
   return found;
 }
 
 /** This server's external base URL: PUBLIC_URL, else the request's origin. */
-const baseUrl = (c: Context<AppEnv>) => c.var.frame.config.publicUrl ?? new URL(c.req.url).origin;
+const baseUrl = (c: Context<AppEnv>) => c.get("frame").config.publicUrl ?? new URL(c.req.url).origin;
 
 /** The web UI's own page (served at `/`): always an allowed redirect URI, as it is an app of this flow too. */
 export const webUiRedirectUri = (c: Context<AppEnv>) => `${baseUrl(c)}/`;
@@ -88,11 +88,11 @@ function backToApp(c: Context<AppEnv>, redirectUri: string, appState: string | n
 
 export const providerRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(listProviders, (c) => {
-    const providers = [...upstreams(c.var.frame).values()].map(({ id, name }) => ({ id, name }));
+    const providers = [...upstreams(c.get("frame")).values()].map(({ id, name }) => ({ id, name }));
     return c.json({ providers }, 200);
   })
   .openapi(authorize, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const upstream = upstreamOf(c);
     const query = c.req.valid("query");
     // Exact match (scheme, host, port, path, query): no prefix or pattern can be bent into an open redirect.
@@ -118,7 +118,7 @@ export const providerRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationH
     return c.redirect(target.href, 302);
   })
   .openapi(callback, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const upstream = upstreamOf(c);
     const query = c.req.valid("query");
     const flow = query.state ? await takeFlowState(s.store, query.state) : null;

@@ -62,12 +62,12 @@ const noSuchSession = () => new ApiError(404, "not_found", "No such session.");
 export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   // The /users/me routes first: /users/{id}/sessions would otherwise take "me" as an id.
   .openapi(listMine, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const sessions = await listSessions(s, s.auth.userId);
     return c.json({ sessions: sessions.map((v) => toJson(v, v.id === s.auth.sessionId)) }, 200);
   })
   .openapi(endMine, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const { id } = c.req.valid("param");
     // Another user's session (or none) is the same 404: a session id reveals nothing about others.
     if (!(await ownsSession(s, s.auth.userId, id))) throw noSuchSession();
@@ -76,14 +76,14 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     return c.body(null, 204);
   })
   .openapi(listUsers, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const user = await s.users.findById(userIdParam(c.req.valid("param").id));
     if (!user) throw new ApiError(404, "not_found", "No such user.");
     const sessions = await listSessions(s, user.id);
     return c.json({ sessions: sessions.map((v) => toJson(v, false)) }, 200);
   })
   .openapi(endUsers, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const user = await s.users.findById(userIdParam(c.req.valid("param").id));
     if (!user) throw new ApiError(404, "not_found", "No such user.");
     await revokeAllSessions(s, user.id);

@@ -84,13 +84,13 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
       after = id;
     }
     // One row more than asked tells whether there is a next page without a count query.
-    const rows = await c.var.frame.users.list({ limit: limit + 1, after, q: q || undefined });
+    const rows = await c.get("frame").users.list({ limit: limit + 1, after, q: q || undefined });
     const page = rows.slice(0, limit);
     const next = rows.length > limit ? encodeCursor(page[page.length - 1]!.id) : null;
     return c.json({ users: page.map(toPublicUser), nextCursor: next }, 200);
   })
   .openapi(createUser, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const body = c.req.valid("json");
     try {
       const user = await s.users.create({ ...body, name: body.name ?? null, passwordHash: await hashPassword(s, body.password) });
@@ -103,12 +103,12 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     }
   })
   .openapi(getUser, async (c) => {
-    const user = await c.var.frame.users.findById(userIdParam(c.req.valid("param").id));
+    const user = await c.get("frame").users.findById(userIdParam(c.req.valid("param").id));
     if (!user) throw notFound();
     return c.json(toPublicUser(user), 200);
   })
   .openapi(patchUser, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const id = userIdParam(c.req.valid("param").id);
     const patch = c.req.valid("json");
     const result = await s.users.updateGuarded(id, patch);
@@ -120,7 +120,7 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     return c.json(toPublicUser(result.user), 200);
   })
   .openapi(deleteUser, async (c) => {
-    const s = c.var.frame;
+    const s = c.get("frame");
     const id = userIdParam(c.req.valid("param").id);
     const result = await s.users.deleteGuarded(id);
     if ("error" in result) throw result.error === "last_admin" ? lastAdmin() : notFound();

@@ -54,7 +54,7 @@ const assetCache = (c: Context<AppEnv>) => (c.req.query("v") === version ? IMMUT
 // answer 404 (a failed request, and a console error, on every load of a server without them).
 const pages = { on: html.replaceAll("__PASSKEYS__", "on"), off: html.replaceAll("__PASSKEYS__", "off") };
 webRoutes.get("/", (c) =>
-  c.body(c.var.frame.config.webauthn ? pages.on : pages.off, 200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" }),
+  c.body(c.get("frame").config.webauthn ? pages.on : pages.off, 200, { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" }),
 );
 webRoutes.get("/app.js", (c) => c.body(js, 200, { "Content-Type": "text/javascript; charset=utf-8", "Cache-Control": assetCache(c) }));
 webRoutes.get("/app.css", (c) => c.body(css, 200, { "Content-Type": "text/css; charset=utf-8", "Cache-Control": assetCache(c) }));

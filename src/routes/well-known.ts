@@ -38,7 +38,7 @@ const authorizationServer = metadataRoute("/.well-known/oauth-authorization-serv
 
 /** RFC 8414 metadata: issuer exactly the tokens' `iss`; endpoints under PUBLIC_URL, else this request's origin. */
 function metadata(c: Context<AppEnv>): z.infer<typeof Metadata> {
-  const { config } = c.var.frame;
+  const { config } = c.get("frame");
   const base = config.publicUrl ?? new URL(c.req.url).origin;
   const introspection = config.introspectionClients.length > 0;
   return {
@@ -62,7 +62,7 @@ function cacheableJson(c: Context<AppEnv>, body: unknown, type: string) {
 
 export const wellKnownRoutes = new OpenAPIHono<AppEnv>()
   .openapi(jwks, async (c) => {
-    const keys = c.var.frame.config.jwt.keys;
+    const keys = c.get("frame").config.jwt.keys;
     // The keyring's JWKS is built from publicHalf only: no private member can get in.
     const set = keys ? (await loadKeyring(keys)).jwks : { keys: [] };
     return cacheableJson(c, set, "application/jwk-set+json") as never;

@@ -22,7 +22,7 @@ export type LinkOutcome = { user: UserRow } | { refused: "account_exists" | "dis
  * the provider's name, no password.
  */
 export async function resolveProviderUser(c: Context<AppEnv>, provider: string, profile: ProviderProfile, retried = false): Promise<LinkOutcome> {
-  const s = c.var.frame;
+  const s = c.get("frame");
   // The identity's email is only what the provider shows (the profile lists it); the user's stays as it is.
   const known = await s.identities.touch(provider, profile.subject, profile.email);
   if (known) {
@@ -58,7 +58,7 @@ export async function resolveProviderUser(c: Context<AppEnv>, provider: string, 
 }
 
 async function link(c: Context<AppEnv>, provider: string, profile: ProviderProfile, user: UserRow): Promise<LinkOutcome> {
-  const s = c.var.frame;
+  const s = c.get("frame");
   const { row, created } = await s.identities.link({ userId: user.id, provider, subject: profile.subject, email: profile.email });
   if (created) {
     s.logger.info("auth.identity_linked", { requestId: s.requestId, userId: user.id, provider });

@@ -17,7 +17,7 @@ const invalidCode = () => new ApiError(400, "invalid_code", "The code is wrong, 
  * may still refuse (disabled: 403 forbidden; TOTP on: 403 mfa_required).
  */
 export async function redeemHandOffCode(c: Context<AppEnv>, input: { code: string; codeVerifier: string; redirectUri: string }): Promise<TokenPair> {
-  const s = c.var.frame;
+  const s = c.get("frame");
   const handOff = await takeHandOffCode(s.store, input.code);
   const ok =
     handOff !== null &&
