@@ -11,6 +11,7 @@
  * checks `typ` at+jwt, `kid`, `iss`, `aud` and `exp`. With `introspection`, every request also asks
  * the server whether the session is still alive (revocation at once, one round trip per request).
  */
+import type { AccessClaims } from "./auth/tokens";
 import type { MiddlewareHandler } from "hono";
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTHeaderParameters, type FlattenedJWSInput } from "jose";
 
@@ -33,20 +34,8 @@ export type VerifyAccessTokensOptions = {
   clockToleranceSeconds?: number;
 };
 
-/** The claims of a verified access token (API.md "Objects"). */
-export type AccessTokenClaims = {
-  sub: string;
-  sid: string;
-  role: "user" | "admin";
-  amr: string[];
-  aal: "aal1" | "aal2";
-  auth_time: number;
-  iat: number;
-  exp: number;
-  iss: string;
-  aud: string;
-  jti: string;
-};
+/** The claims of a verified access token (API.md "Objects"): the very type the server signs. */
+export type AccessTokenClaims = AccessClaims;
 
 /** What the middleware sets on the context: `c.var.accessToken`. */
 export type VerifyAccessTokensVariables = { accessToken: AccessTokenClaims };
