@@ -4,7 +4,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
   RegistrationResponseJSON,
 } from "@simplewebauthn/server";
-import type { WebAuthnConfig } from "../config";
+import type { WebAuthnConfig } from "../config-settings";
 import type { NewPasskey } from "../db/passkeys";
 import type { PasskeyRow, UserRow } from "../db/schema";
 import type { Services } from "../services";

@@ -3,7 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { timingSafeEqual } from "../auth/crypto";
 import { introspectToken } from "../auth/introspection";
 import { takeFromWindow } from "../auth/limits";
-import type { IntrospectionClient } from "../config";
+import type { IntrospectionClient } from "../config-settings";
 import { ApiError, rateLimited } from "../errors";
 import { clientAddress } from "../middleware";
 import { json, problems } from "../schemas";
