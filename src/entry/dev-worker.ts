@@ -5,6 +5,7 @@
  * variables the Bun server reads (mail transport, limits, admin seeding, JWT_SECRET, …) are
  * handed to the Worker as bindings; codes are printed in this terminal (MAIL_TRANSPORT=console).
  */
+import { envFileLine } from "./env-file";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,7 +55,7 @@ bindings.WEBAUTHN_ORIGINS ??= `http://localhost:${Bun.env.PORT || "8787"}`;
 // Bindings go through a private env file, not argv, so secrets do not show in `ps`.
 const dir = mkdtempSync(join(tmpdir(), "edge-auth-dev-worker-"));
 const envFile = join(dir, "worker.env");
-writeFileSync(envFile, Object.entries(bindings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join("\n") + "\n", { mode: 0o600 });
+writeFileSync(envFile, Object.entries(bindings).map(([k, v]) => envFileLine(k, v)).join("\n") + "\n", { mode: 0o600 });
 chmodSync(envFile, 0o600);
 
 const host = Bun.env.HOST || "127.0.0.1";
