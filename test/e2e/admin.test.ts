@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Locator, Page } from "playwright-core";
 import { available, requires } from "../support/requirements";
-import { launchChromium, PHONE, screenshot, watchErrors } from "./browser";
+import { launchChromium, openPage, PHONE, screenshot } from "./browser";
 import { startServer, type RunningServer } from "./server";
 
 const hasChromium = requires("chromium", available.chromium(), "apt-get install chromium");
@@ -33,11 +33,7 @@ describe.skipIf(!hasChromium)("web UI: user management for admins", () => {
   });
 
   async function adminPage(viewport = { width: 1200, height: 900 }): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport });
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await page.goto(server.url);
+    const { page, errors } = await openPage(browser, server.url, { viewport });
     await page.getByLabel("Email").fill(ADMIN.email);
     await page.getByLabel("Password").fill(ADMIN.password);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();

@@ -4,7 +4,7 @@ import type { Browser, Page } from "playwright-core";
 import { encode } from "uqr";
 import { otpauthUri } from "../../src/auth/totp";
 import { available, requires } from "../support/requirements";
-import { launchChromium, PHONE, screenshot, watchErrors } from "./browser";
+import { launchChromium, openPage, PHONE, screenshot } from "./browser";
 import { startMailCatcher, startServer, type RunningServer } from "./server";
 
 /** The dark modules of a QR code of `text`, as the page's SVG path draws them (src/web/qr.ts). */
@@ -38,11 +38,7 @@ describe.skipIf(!hasChromium)("web UI: two-step sign-in (real server, real brows
   });
 
   async function open(viewport = { width: 1200, height: 900 }): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport, acceptDownloads: true });
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await page.goto(server.url);
+    const { page, errors } = await openPage(browser, server.url, { viewport, acceptDownloads: true });
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     return { page, errors };
   }

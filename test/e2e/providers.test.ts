@@ -6,7 +6,7 @@ import { Secret, TOTP } from "otpauth";
 import type { Browser, Page } from "playwright-core";
 import { startOidcProvider, type OidcProvider } from "../support/oidc-provider";
 import { available, requires } from "../support/requirements";
-import { launchChromium, screenshot, watchErrors } from "./browser";
+import { launchChromium, openPage, screenshot } from "./browser";
 import { startMailCatcher, startServer, type RunningServer } from "./server";
 
 const hasChromium = requires("chromium", available.chromium(), "apt-get install chromium");
@@ -41,11 +41,7 @@ describe.skipIf(!hasChromium)("web UI: sign in with a provider (real server, rea
   });
 
   async function open(): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await page.goto(server.url);
+    const { page, errors } = await openPage(browser, server.url, { viewport: { width: 1200, height: 900 } });
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     return { page, errors };
   }

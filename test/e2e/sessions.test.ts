@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { available, requires } from "../support/requirements";
-import { launchChromium, screenshot, watchErrors } from "./browser";
+import { launchChromium, openPage, screenshot } from "./browser";
 import { startServer, type RunningServer } from "./server";
 
 const hasChromium = requires("chromium", available.chromium(), "apt-get install chromium");
@@ -24,16 +24,12 @@ describe.skipIf(!hasChromium)("web UI: where you're signed in, and what happened
   });
 
   async function signedInPage(userAgent?: string): Promise<{ page: Page; errors: string[]; close(): Promise<void> }> {
-    const context = await browser.newContext(userAgent ? { userAgent } : {});
-    context.setDefaultTimeout(10_000);
-    const page = await context.newPage();
-    const errors = watchErrors(page);
-    await page.goto(server.url);
+    const { page, errors, close } = await openPage(browser, server.url, userAgent ? { userAgent } : {});
     await page.getByLabel("Email").fill(ADMIN.email);
     await page.getByLabel("Password").fill(ADMIN.password);
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await page.getByTestId("email").filter({ hasText: ADMIN.email }).waitFor();
-    return { page, errors, close: () => context.close() };
+    return { page, errors, close };
   }
 
   test("one browser ends the other from the sessions list; the other is signed out at its next request", async () => {
