@@ -1,6 +1,6 @@
 import { importJWK, jwtVerify, type JWTPayload } from "jose";
 import { ConfigError } from "../config";
-import { base64url } from "./crypto";
+import { base64url, fromBase64url } from "./crypto";
 import { publicHalf, type PublicJwk, type SigningAlg, type SigningJwk } from "./key-set";
 
 /**
@@ -56,7 +56,7 @@ export async function signerFor(key: SigningJwk, useWebCrypto = !nodeCrypto): Pr
 
 /** Verifies one compact JWS signature with WebCrypto (used once per key at import, as a pair check). */
 async function signatureMatches(alg: SigningAlg, key: CryptoKey, input: string, signature: string): Promise<boolean> {
-  const bytes = Uint8Array.from(atob(signature.replace(/-/g, "+").replace(/_/g, "/")), (ch) => ch.charCodeAt(0));
+  const bytes = fromBase64url(signature);
   const algorithm = alg === "ES256" ? { name: "ECDSA", hash: "SHA-256" } : { name: "Ed25519" };
   return crypto.subtle.verify(algorithm, key, bytes, utf8.encode(input));
 }

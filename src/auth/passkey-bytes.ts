@@ -1,5 +1,5 @@
-// Byte-level helpers of the passkey ceremonies (src/auth/passkeys.ts): user handles, base64url, clientData, log reasons.
-import { base64url } from "./crypto";
+// Byte-level helpers of the passkey ceremonies (src/auth/passkeys.ts): user handles, clientData, log reasons.
+import { base64url, fromBase64url } from "./crypto";
 
 /** The WebAuthn user handle: the user id's 16 bytes, stable, and no email or name in it. */
 export function userHandle(userId: string): Uint8Array<ArrayBuffer> {
@@ -9,13 +9,6 @@ export function userHandle(userId: string): Uint8Array<ArrayBuffer> {
 
 /** The user handle as it comes back in an assertion (base64url). */
 export const userHandleText = (userId: string) => base64url(userHandle(userId));
-
-/** base64url to bytes. */
-export function fromBase64url(text: string): Uint8Array<ArrayBuffer> {
-  // atob wants padding on some runtimes (workerd); base64url has none.
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
-  return Uint8Array.from(atob(padded), (ch) => ch.charCodeAt(0));
-}
 
 /** The challenge a credential's clientDataJSON signs, or null when it does not parse. */
 export function signedChallenge(clientDataJSON: string): string | null {

@@ -9,7 +9,8 @@ import type { NewPasskey } from "../db/passkeys";
 import type { PasskeyRow, UserRow } from "../db/schema";
 import type { Services } from "../services";
 import { base64url } from "./crypto";
-import { fromBase64url, reasonOf, signedChallenge, userHandle, userHandleText } from "./passkey-bytes";
+import { fromBase64url } from "./crypto";
+import { reasonOf, signedChallenge, userHandle, userHandleText } from "./passkey-bytes";
 
 type Deps = Pick<Services, "store" | "passkeys">;
 type RelyingParty = NonNullable<WebAuthnConfig>;

@@ -1,4 +1,4 @@
-import { base64url } from "./crypto";
+import { base64url, fromBase64url } from "./crypto";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -17,11 +17,6 @@ export type SecretBox = {
   seal(plaintext: string, context: string): Promise<Sealed>;
   open(sealed: Sealed, context: string): Promise<string>;
 };
-
-function fromBase64url(text: string): Uint8Array {
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
-  return Uint8Array.from(atob(padded), (ch) => ch.charCodeAt(0));
-}
 
 /**
  * A box over one configured key string. The AES key is derived with HKDF-SHA-256 (Web Crypto, so

@@ -61,6 +61,5 @@ export async function takeHandOffCode(store: Store, code: string): Promise<HandO
 
 /** RFC 7636 S256: BASE64URL(SHA-256(verifier)) equals the challenge (compared in constant time). */
 export async function pkceMatches(verifier: string, challenge: string): Promise<boolean> {
-  const digest = base64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
-  return timingSafeEqual(digest, challenge);
+  return timingSafeEqual(await sha256(verifier), challenge);
 }
