@@ -18,6 +18,9 @@ export const sessionMetaKey = (sid: string) => `sm:${sid}`;
 export type Amr = "pwd" | "otp" | "hwk" | "fed" | "mfa";
 export type Aal = "aal1" | "aal2";
 
+/** The session record's comma-joined `amr` as the list the tokens and the sessions list carry. */
+export const amrOf = (joined: string): Amr[] => joined.split(",").filter(Boolean) as Amr[];
+
 /**
  * s:<sid>: the session is alive while it exists, belongs to `uid` and `exp` (ms) is ahead.
  * `amr` (comma-joined), `aal` and `auth` (auth_time, seconds) are fixed at sign-in: a refresh

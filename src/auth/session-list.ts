@@ -1,5 +1,6 @@
 import type { Services } from "../services";
-import { sessionKey, sessionMetaKey, userSessionsKey, type Aal, type Amr, type SessionMeta, type SessionRecord } from "./session-keys";
+import { amrOf, sessionKey, sessionMetaKey, userSessionsKey, type Aal, type Amr, type SessionMeta } from "./session-keys";
+import { liveSession } from "./sessions";
 
 /** One live session as the sessions list shows it (API.md "Sessions and activity"), times in ms. */
 export type SessionView = {
@@ -38,8 +39,8 @@ export async function listSessions(deps: Deps, uid: string): Promise<SessionView
   const now = deps.clock.now();
   const views: SessionView[] = [];
   sids.forEach((sid, i) => {
-    const session = parse<SessionRecord>(raws[2 * i]);
-    if (!session || session.uid !== uid || !(session.exp > now)) return;
+    const session = liveSession(raws[2 * i], uid, now);
+    if (!session) return;
     const meta = parse<SessionMeta>(raws[2 * i + 1]);
     views.push({
       id: sid,
@@ -48,7 +49,7 @@ export async function listSessions(deps: Deps, uid: string): Promise<SessionView
       lastSeenAt: session.seen,
       userAgent: meta?.userAgent ?? null,
       ip: meta?.ip ?? null,
-      amr: session.amr.split(",").filter(Boolean) as Amr[],
+      amr: amrOf(session.amr),
       aal: session.aal,
     });
   });
@@ -58,6 +59,5 @@ export async function listSessions(deps: Deps, uid: string): Promise<SessionView
 /** True when `sid` is a live session of `uid` (one read): the check before a user ends "their" session. */
 export async function ownsSession(deps: Deps, uid: string, sid: string): Promise<boolean> {
   if (!isSessionId(sid)) return false;
-  const session = parse<SessionRecord>(await deps.store.get(sessionKey(sid)));
-  return session !== null && session.uid === uid && session.exp > deps.clock.now();
+  return liveSession(await deps.store.get(sessionKey(sid)), uid, deps.clock.now()) !== null;
 }

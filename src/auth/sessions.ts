@@ -3,7 +3,7 @@ import type { Services } from "../services";
 import { base64url, randomBytes } from "./crypto";
 import { rotationCall } from "./rotation-script";
 import {
-  refreshKey, revokedKey, sessionKey, sessionMetaKey, userSessionsKey,
+  amrOf, refreshKey, revokedKey, sessionKey, sessionMetaKey, userSessionsKey,
   type Aal, type Amr, type RefreshRecord, type SessionMeta, type SessionRecord,
 } from "./session-keys";
 import { hashRefreshToken, mintRefreshToken, signAccessToken } from "./tokens";
@@ -136,7 +136,7 @@ export async function rotateRefreshToken(
   const user = parseCachedUser(outcome.cachedUser, uid);
   const role = user || !checkedRole ? await loadRole(uid, user) : checkedRole;
   if (!role) return endSession(deps, sid, uid);
-  const assurance: SessionAssurance = { amr: outcome.amr.split(",").filter(Boolean) as Amr[], aal: outcome.aal, authTime: outcome.authTime };
+  const assurance: SessionAssurance = { amr: amrOf(outcome.amr), aal: outcome.aal, authTime: outcome.authTime };
   return pairFor(deps, uid, sid, role, assurance, newToken, now);
 }
 
@@ -145,11 +145,20 @@ async function endSession(deps: Deps, sid: string, uid: string): Promise<Refresh
   return { refused: "session_ended" };
 }
 
-/** True while the session exists, belongs to this user and has not expired. */
-function sessionAlive(deps: Pick<Deps, "clock">, raw: string | null, uid: string): boolean {
-  if (!raw) return false;
-  const session = JSON.parse(raw) as SessionRecord;
-  return session.uid === uid && session.exp > deps.clock.now();
+/**
+ * The session record while it exists, belongs to this user and has not expired; else null (a
+ * record that does not parse counts as ended: fail closed). The one liveness rule: the bearer
+ * check, the sessions list and ending one's own session all read a session through it.
+ */
+export function liveSession(raw: string | null | undefined, uid: string, nowMs: number): SessionRecord | null {
+  if (!raw) return null;
+  let session: SessionRecord;
+  try {
+    session = JSON.parse(raw) as SessionRecord;
+  } catch {
+    return null;
+  }
+  return session.uid === uid && session.exp > nowMs ? session : null;
 }
 
 /**
@@ -162,7 +171,7 @@ export async function readSession(
   uid: string,
 ): Promise<{ alive: boolean; user: PublicUser | null }> {
   const [raw, cached] = await deps.store.getMany([sessionKey(sid), userCacheKey(uid)]);
-  const alive = sessionAlive(deps, raw ?? null, uid);
+  const alive = liveSession(raw, uid, deps.clock.now()) !== null;
   return { alive, user: alive ? parseCachedUser(cached, uid) : null };
 }
 
