@@ -57,6 +57,9 @@ export class ApiError extends Error {
 export const invalidToken = (detail = "The token is missing, invalid, expired or revoked.") =>
   new ApiError(401, "invalid_token", detail, { headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' } });
 
+/** A wrong email or password, and an unknown email alike: one answer, so nothing is probed. */
+export const invalidCredentials = () => new ApiError(401, "invalid_credentials", "Email or password is incorrect.");
+
 export const rateLimited = (retryAfterSeconds: number, detail = "Too many attempts. Try again later.") =>
   new ApiError(429, "rate_limited", detail, { headers: { "Retry-After": String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
 

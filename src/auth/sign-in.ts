@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { recordEvent } from "../audit";
 import type { UserRow } from "../db/schema";
-import { ApiError } from "../errors";
+import { ApiError, invalidCredentials } from "../errors";
 import { clientAddress } from "../middleware";
 import type { AppEnv } from "../services";
 import { issueMfaToken } from "./mfa-token";
@@ -28,7 +28,6 @@ export type SignInRequest = {
 export type SignedIn = { sessionId: string; pair: TokenPair; user: UserRow };
 
 export const forbidden = () => new ApiError(403, "forbidden", "This account is disabled.");
-const invalidCredentials = () => new ApiError(401, "invalid_credentials", "Email or password is incorrect.");
 
 /** amr and aal of a sign-in (API.md "Objects"): a passkey or a second factor is aal2. */
 export function assuranceOf(via: FirstFactor, secondFactor: boolean): { amr: Amr[]; aal: Aal } {

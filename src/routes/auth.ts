@@ -10,7 +10,7 @@ import { redeemHandOffCode } from "../auth/providers/redeem";
 import { signIn } from "../auth/sign-in";
 import { recordEvent } from "../audit";
 import { EmailTakenError } from "../db/errors";
-import { ApiError, invalidToken } from "../errors";
+import { ApiError, invalidCredentials, invalidToken } from "../errors";
 import { codeMessage, sendInBackground } from "../mail/messages";
 import { Code, Email, Empty, json, jsonBody, Name, Password, problems, TokenPair, toPublicUser, User } from "../schemas";
 import type { AppEnv } from "../services";
@@ -101,7 +101,6 @@ const reset = createRoute({
   responses: { 204: { description: "Password changed" }, ...problems(400, 429, 503) },
 });
 
-const invalidCredentials = () => new ApiError(401, "invalid_credentials", "Email or password is incorrect.");
 const invalidCode = () => new ApiError(400, "invalid_code", "The code is wrong or expired, or too many wrong codes were tried.");
 
 /** Consumes the code or logs the rejection (never the code itself) and throws 400 invalid_code. */
