@@ -88,18 +88,20 @@ export const requireBodyType = (): MiddlewareHandler<AppEnv> =>
 
 /** The client's address: the configured header behind a trusted proxy, else the runtime's socket address. */
 export function clientAddress(c: Context<AppEnv>): string {
-  const header = c.get("frame").config.clientIpHeader;
+  const s = c.get("frame");
+  const header = s.config.clientIpHeader;
   if (header) return c.req.header(header)?.split(",")[0]?.trim() || "unknown";
-  return c.get("frame").clientAddress?.(c) ?? "unknown";
+  return s.clientAddress?.(c) ?? "unknown";
 }
 
 /** RATE_LIMIT_AUTH_PER_MINUTE requests per client address per minute on /auth/* (app.ts mounts it only when > 0). */
 export const authRateLimit = createMiddleware<AppEnv>(async function authRateLimit(c, next) {
   // Configured services introspect once per request they serve; only their failed attempts count (routes/introspect.ts).
   if (c.req.path === "/auth/introspect") return next();
-  const wait = await takeFromWindow(c.get("frame"), `auth:${clientAddress(c)}`, c.get("frame").config.limits.authPerMinute, 60);
+  const s = c.get("frame");
+  const wait = await takeFromWindow(s, `auth:${clientAddress(c)}`, s.config.limits.authPerMinute, 60);
   if (wait > 0) {
-    c.get("frame").logger.warn("auth.rate_limited", { requestId: c.get("frame").requestId, reason: "per_client" });
+    s.logger.warn("auth.rate_limited", { requestId: s.requestId, reason: "per_client" });
     throw rateLimited(wait, "Too many requests from this client. Try again later.");
   }
   await next();

@@ -12,16 +12,17 @@ export const requireAuth = createMiddleware<AppEnv>(async function requireAuth(c
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
   if (!match) throw invalidToken("A bearer access token is required.");
+  const s = c.get("frame");
   let claims;
   try {
-    claims = await verifyAccessToken(c.get("frame").config, match[1]!, c.get("frame").clock.now());
+    claims = await verifyAccessToken(s.config, match[1]!, s.clock.now());
   } catch {
     throw invalidToken();
   }
   // One store round trip: the session, and the user's cached public view for GET /users/me.
-  const session = await readSession(c.get("frame"), claims.sid, claims.sub);
+  const session = await readSession(s, claims.sid, claims.sub);
   if (!session.alive) throw invalidToken("The session has ended.");
-  c.get("frame").auth = { userId: claims.sub, sessionId: claims.sid, role: claims.role, cachedUser: session.user ?? undefined };
+  s.auth = { userId: claims.sub, sessionId: claims.sid, role: claims.role, cachedUser: session.user ?? undefined };
   await next();
 });
 
@@ -30,7 +31,8 @@ export const requireAuth = createMiddleware<AppEnv>(async function requireAuth(c
  * a disable takes effect on the next request rather than when the access token expires.
  */
 export const requireAdmin = createMiddleware<AppEnv>(async function requireAdmin(c, next) {
-  const user = await c.get("frame").users.findById(c.get("frame").auth.userId);
+  const s = c.get("frame");
+  const user = await s.users.findById(s.auth.userId);
   if (!user) throw invalidToken("The session has ended.");
   if (user.role !== "admin" || user.disabled) throw new ApiError(403, "forbidden", "Administrators only.");
   await next();

@@ -105,8 +105,9 @@ const invalidCode = () => new ApiError(400, "invalid_code", "The code is wrong o
 
 /** Consumes the code or logs the rejection (never the code itself) and throws 400 invalid_code. */
 async function requireCode(c: Context<AppEnv>, purpose: "verify-email" | "reset-password", email: string, code: string) {
-  if (await consumeCode(c.get("frame"), purpose, email, code)) return;
-  c.get("frame").logger.warn("auth.code_rejected", { requestId: c.get("frame").requestId, purpose });
+  const s = c.get("frame");
+  if (await consumeCode(s, purpose, email, code)) return;
+  s.logger.warn("auth.code_rejected", { requestId: s.requestId, purpose });
   throw invalidCode();
 }
 

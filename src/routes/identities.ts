@@ -44,7 +44,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const identityRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(list, async (c) => {
-    const rows = await c.get("frame").identities.listForUser(c.get("frame").auth.userId);
+    const s = c.get("frame");
+    const rows = await s.identities.listForUser(s.auth.userId);
     return c.json({ identities: rows.map(toIdentity) }, 200);
   })
   .openapi(remove, async (c) => {

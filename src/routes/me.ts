@@ -39,7 +39,8 @@ const deleteMe = createRoute({
 
 /** The signed-in user as the database has it now (401 when the account is gone or disabled). */
 export async function currentUser(c: Context<AppEnv>): Promise<UserRow> {
-  const user = await c.get("frame").users.findById(c.get("frame").auth.userId);
+  const s = c.get("frame");
+  const user = await s.users.findById(s.auth.userId);
   // A deleted user's sessions are revoked; this covers the moment in between.
   if (!user || user.disabled) throw invalidToken("The session has ended.");
   return user;

@@ -4,8 +4,8 @@ import { recordEvent } from "../audit";
 import { consumeMfaToken, readMfaToken } from "../auth/mfa-token";
 import { requireAdmin, requireAuth } from "../auth/require-auth";
 import { mintRecoveryCodes, useSecondFactor, type SecondFactorMethod } from "../auth/second-factor";
-import { sessionKey, type SessionRecord } from "../auth/session-keys";
-import { revokeAllSessions } from "../auth/sessions";
+import { amrOf, sessionKey } from "../auth/session-keys";
+import { liveSession, revokeAllSessions } from "../auth/sessions";
 import { signIn, type FirstFactor } from "../auth/sign-in";
 import { otpauthUri } from "../auth/totp";
 import { confirmEnrollment, startEnrollment } from "../auth/totp-enrollment";
@@ -78,8 +78,9 @@ async function requireSecondFactor(c: Context<AppEnv>, userId: string, method: S
 
 /** How the caller's session was first signed in (its amr), to carry over into the session that replaces it. */
 async function sessionFirstFactor(c: Context<AppEnv>): Promise<FirstFactor> {
-  const raw = await c.get("frame").store.get(sessionKey(c.get("frame").auth.sessionId));
-  const amr = raw ? (JSON.parse(raw) as SessionRecord).amr.split(",") : [];
+  const s = c.get("frame");
+  const session = liveSession(await s.store.get(sessionKey(s.auth.sessionId)), s.auth.userId, s.clock.now());
+  const amr = session ? amrOf(session.amr) : [];
   const found = FIRST_FACTORS.find((f) => amr.includes(f));
   if (!found) throw invalidToken("The session has ended.");
   return found;

@@ -5,10 +5,11 @@ import { finishLogin, finishRegistration, PasskeyRejected, startLogin, startRegi
 import { requireAuth } from "../auth/require-auth";
 import { signIn } from "../auth/sign-in";
 import { recordEvent } from "../audit";
-import { ApiError, invalidToken } from "../errors";
+import { ApiError } from "../errors";
 import { json, Name, problems, TokenPair } from "../schemas";
 import type { AppEnv } from "../services";
 import { validationHook } from "../validation";
+import { currentUser } from "./me";
 import { AuthenticationCredential, CeremonyOptions, defaultPasskeyName, Passkey, RegistrationCredential, toPasskey } from "./passkey-schemas";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -62,12 +63,6 @@ const passkeyLogin = createRoute({
   responses: { 200: json(TokenPair, "Signed in"), ...problems(400, 401, 403, 404, 413, 415, 429, 503) },
 });
 
-/** The caller, re-read: a deleted or disabled account's session is over. */
-async function currentUser(c: Context<AppEnv>) {
-  const user = await c.get("frame").users.findById(c.get("frame").auth.userId);
-  if (!user || user.disabled) throw invalidToken("The session has ended.");
-  return user;
-}
 
 /**
  * Logs why (a fixed word, never the client's data) and throws what the contract says for that

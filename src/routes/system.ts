@@ -32,7 +32,8 @@ async function probe(check: () => Promise<void>): Promise<"ok" | "down"> {
 export const systemRoutes = new OpenAPIHono<AppEnv>()
   .openapi(health, (c) => c.json({ status: "ok" as const }, 200))
   .openapi(ready, async (c) => {
-    const [database, store] = await Promise.all([probe(() => c.get("frame").users.ping()), probe(() => c.get("frame").store.ping())]);
+    const s = c.get("frame");
+    const [database, store] = await Promise.all([probe(() => s.users.ping()), probe(() => s.store.ping())]);
     const status = database === "ok" && store === "ok" ? "ok" : "down";
     if (status !== "ok") c.header("Retry-After", "5");
     return c.json({ status, database, store }, status === "ok" ? 200 : 503);
