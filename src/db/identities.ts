@@ -2,6 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import { mapDbError } from "./errors";
 import { identities, passkeys, users, type IdentityRow } from "./schema";
+import { keepsAWayIn } from "./credentials";
 import type { Database } from "./users";
 import { uuidv7 } from "./uuid";
 
@@ -55,30 +56,24 @@ export function createIdentityRepo(db: Database, clock: Clock): IdentityRepo {
     listForUser: (userId) => guard(() => db.select().from(identities).where(eq(identities.userId, userId)).orderBy(asc(identities.id))),
     removeUnlessLast: (userId, id) =>
       guard(async () => {
-        const otherWayIn = (excluding?: string) => sql`(
+        const otherWayIn = sql`(
           exists (select 1 from ${users} where ${users.id} = ${userId} and ${users.passwordHash} is not null)
           or exists (select 1 from ${passkeys} where ${passkeys.userId} = ${userId})
-          or exists (select 1 from ${identities} other where other.user_id = ${userId}${excluding ? sql` and other.id <> ${excluding}` : sql``})
+          or exists (select 1 from ${identities} other where other.user_id = ${userId} and other.id <> ${id})
         )`;
         // Another way in must exist at the moment of the delete: a password, a passkey, or another identity.
         const rows = await db
           .delete(identities)
-          .where(and(eq(identities.id, id), eq(identities.userId, userId), otherWayIn(id)))
+          .where(and(eq(identities.id, id), eq(identities.userId, userId), otherWayIn))
           .returning();
         const removed = rows[0];
         if (!removed) {
           const mine = await db.select({ id: identities.id }).from(identities).where(and(eq(identities.id, id), eq(identities.userId, userId))).limit(1);
           return mine[0] ? "last_credential" : "not_found";
         }
-        // Two parallel removals of the last two identities each see the other one in their snapshot.
-        // Checked again after the delete: with nothing left, this one is put back (409), so the race
-        // can end with both refused, never with no way in.
-        const [left] = await db.select({ ok: sql<boolean>`${otherWayIn()}` }).from(users).where(eq(users.id, userId));
-        if (left && left.ok !== true) {
-          await db.insert(identities).values(removed).onConflictDoNothing();
-          return "last_credential";
-        }
-        return "removed";
+        // Two parallel removals of the last two credentials each see the other one in their snapshot.
+        const kept = await keepsAWayIn(db, userId, () => db.insert(identities).values(removed).onConflictDoNothing());
+        return kept ? "removed" : "last_credential";
       }),
   };
 }

@@ -2,6 +2,7 @@ import { and, asc, eq, exists, isNotNull, lt, ne, sql } from "drizzle-orm";
 import type { Clock } from "../clock";
 import { mapDbError } from "./errors";
 import { identities, passkeys, users, type PasskeyRow } from "./schema";
+import { keepsAWayIn } from "./credentials";
 import type { Database } from "./users";
 import { uuidv7 } from "./uuid";
 
@@ -67,7 +68,12 @@ export function createPasskeyRepo(db: Database, clock: Clock): PasskeyRepo {
           or ${exists(db.select({ one: sql`1` }).from(users).where(and(eq(users.id, userId), isNotNull(users.passwordHash))))}
           or ${exists(db.select({ one: sql`1` }).from(identities).where(eq(identities.userId, userId)))})`;
         const rows = await db.with(locked).delete(passkeys).where(and(owned(userId, id), anotherWayIn)).returning();
-        if (rows[0]) return { deleted: rows[0] };
+        const removed = rows[0];
+        if (removed) {
+          // The lock orders passkey deletes; a parallel identity removal is caught by the shared re-check.
+          const kept = await keepsAWayIn(db, userId, () => db.insert(passkeys).values(removed).onConflictDoNothing());
+          return kept ? { deleted: removed } : { error: "last_credential" as const };
+        }
         const still = await db.select({ id: passkeys.id }).from(passkeys).where(owned(userId, id)).limit(1);
         return { error: still[0] ? ("last_credential" as const) : ("not_found" as const) };
       }),

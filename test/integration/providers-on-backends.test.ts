@@ -102,6 +102,34 @@ for (const combo of combos) {
       }
     }, 30_000);
 
+    test("a passkey and an identity, the account's last two ways in, removed in parallel: one stays", async () => {
+      // Both deletes held open by a sleeping trigger: each has already seen the other credential in
+      // its snapshot, so only the shared re-check after the delete (db/credentials.ts) can catch it.
+      const db = combo.db.db();
+      await db.execute(sql`create or replace function test_slow_delete() returns trigger as $$ begin perform pg_sleep(0.2); return old; end $$ language plpgsql`);
+      for (const table of ["identities", "passkeys"]) await db.execute(sql.raw(`create trigger test_slow_delete before delete on ${table} for each row execute function test_slow_delete()`));
+      try {
+        for (let round = 0; round < 3; round++) {
+          const user = await t.services.users.create({ email: `${uniq("mixed")}@example.com`, passwordHash: null, emailVerified: true });
+          const { row: identity } = await t.services.identities.link({ userId: user.id, provider: "mock", subject: uniq("s"), email: null });
+          const passkey = await t.services.passkeys.create({
+            userId: user.id, credentialId: uniq("cred"), publicKey: "AQID", counter: 0, transports: [], deviceType: "singleDevice", backedUp: false, name: "key",
+          });
+          const [byIdentity, byPasskey] = await Promise.all([
+            t.services.identities.removeUnlessLast(user.id, identity.id),
+            t.services.passkeys.delete(user.id, passkey!.id),
+          ]);
+          const removed = [byIdentity === "removed", "deleted" in byPasskey].filter(Boolean).length;
+          expect(removed).toBeLessThanOrEqual(1);
+          const left = (await t.services.identities.listForUser(user.id)).length + (await t.services.passkeys.listByUser(user.id)).length;
+          expect(left).toBeGreaterThanOrEqual(1);
+        }
+      } finally {
+        for (const table of ["identities", "passkeys"]) await db.execute(sql.raw(`drop trigger test_slow_delete on ${table}`));
+        await db.execute(sql`drop function test_slow_delete()`);
+      }
+    }, 30_000);
+
     async function raceRounds() {
       for (let round = 0; round < 3; round++) {
         const user = await t.services.users.create({ email: `${uniq("race")}@example.com`, passwordHash: null, emailVerified: true });
